@@ -1,0 +1,68 @@
+"""The `nix-attest` command: wires subcommand modules together and turns errors into exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+from typing import Protocol, cast
+
+from . import __version__
+from .errors import EXIT_USAGE, NixAttestError
+
+# Each module in nix_attest.commands defines `register(subparsers)`; the parser it adds sets
+# `func=run` (a callable taking the parsed namespace and returning an exit code).
+COMMANDS = ("build", "sbom", "sign", "verify", "check", "diff", "comment", "run")
+
+
+class _Command(Protocol):
+    def register(self, sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None: ...
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        sys.stderr.write(f"nix-attest: error: {message}\n")
+        raise SystemExit(EXIT_USAGE)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="nix-attest",
+        description="Supply-chain attestations for Nix: build, SBOM, sign, verify, check, report.",
+    )
+    parser.add_argument("--version", action="version", version=f"nix-attest {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+    for name in COMMANDS:
+        try:
+            module = importlib.import_module(f"nix_attest.commands.{name}")
+        except ModuleNotFoundError as exc:  # a command not present in this build
+            if exc.name == f"nix_attest.commands.{name}":
+                continue
+            raise
+        cast(_Command, module).register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        code = int(args.func(args))
+    except NixAttestError as err:
+        sys.stderr.write(f"nix-attest: error: {err}\n")
+        return err.exit_code
+    except KeyboardInterrupt:
+        sys.stderr.write("nix-attest: interrupted\n")
+        return 130
+    return code
+
+
+def entrypoint() -> None:
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    entrypoint()

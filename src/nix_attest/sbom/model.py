@@ -1,0 +1,170 @@
+"""nix-attest's own SBOM model: plain frozen records, independent of any output format.
+
+The builder (``sbom.build``) makes an :class:`Sbom` from Nix data; the CycloneDX writer
+(``sbom.cyclonedx``) serialises it; the reader (``sbom.read``) parses a CycloneDX JSON document
+back into it. Policy, diff, report and attest consume only these records.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+Closure = Literal["runtime", "buildtime"]
+ComponentKind = Literal["application", "library", "file"]
+
+
+@dataclass(frozen=True, slots=True)
+class License:
+    """One licence: an SPDX expression (normalised) or, when not SPDX, free text as ``name``."""
+
+    expression: str | None = None
+    name: str | None = None
+    url: str | None = None
+
+    def label(self) -> str:
+        return self.expression or self.name or self.url or "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class FixedOutput:
+    """A fixed-output derivation (a source): its declared hash and where it comes from."""
+
+    method: str  # "flat" | "recursive" (nar) | "text" | "git"
+    algo: str  # "sha256", "sha512", "sha1", "md5"
+    hash_hex: str
+    urls: tuple[str, ...] = ()
+    rev: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Hash:
+    alg: str  # CycloneDX algorithm name, e.g. "SHA-256"
+    content: str  # lower-case hex
+
+
+@dataclass(frozen=True, slots=True)
+class Component:
+    """One store path (runtime closure) or one derivation (buildtime closure)."""
+
+    ref: str  # bom-ref: the store path (a derivation's main output; its .drv when outputs are unknown)
+    name: str
+    version: str | None
+    store_path: str
+    kind: ComponentKind = "library"
+    purl: str | None = None
+    drv_path: str | None = None
+    closures: tuple[Closure, ...] = ()  # which closures it is in, sorted: ("buildtime", "runtime")
+    description: str | None = None
+    homepage: str | None = None
+    licenses: tuple[License, ...] = ()
+    cpe: str | None = None
+    hashes: tuple[Hash, ...] = ()
+    nar_hash: str | None = None  # as Nix prints it ("sha256:<base32>" or SRI "sha256-<base64>")
+    nar_size: int | None = None
+    deriver: str | None = None
+    fixed_output: FixedOutput | None = None
+    metadata_found: bool = True  # False when Nix metadata (meta.*) could not be reached
+    reproducible: bool | None = None  # None: not checked
+    system: str | None = None
+    outputs: tuple[str, ...] = ()  # output names of the derivation ("out", "dev", ...)
+
+    @property
+    def is_runtime(self) -> bool:
+        return "runtime" in self.closures
+
+    @property
+    def is_buildtime(self) -> bool:
+        return "buildtime" in self.closures
+
+    @property
+    def sha256(self) -> str | None:
+        for h in self.hashes:
+            if h.alg == "SHA-256":
+                return h.content
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class FlakeInfo:
+    """The flake an installable came from, as Nix locked it."""
+
+    original_url: str
+    locked_url: str | None = None
+    rev: str | None = None
+    nar_hash: str | None = None
+    last_modified: int | None = None
+    inputs: tuple[FlakeInput, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class FlakeInput:
+    """A locked flake input (from flake.lock)."""
+
+    name: str
+    locked_url: str
+    rev: str | None = None
+    nar_hash: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OutputCheck:
+    """Result of rebuilding one output (``nix build --rebuild``)."""
+
+    path: str
+    reproducible: bool
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SbomMeta:
+    """Document-level facts."""
+
+    installable: str
+    closure: Closure
+    tool_version: str
+    nix_version: str | None = None
+    system: str | None = None
+    flake: FlakeInfo | None = None
+    timestamp: str | None = None  # ISO 8601 UTC; only from SOURCE_DATE_EPOCH
+    reproducibility: tuple[OutputCheck, ...] | None = None  # None: not checked
+    serial_number: str | None = None  # set by the writer / reader
+
+
+@dataclass(frozen=True)
+class Sbom:
+    """A complete SBOM: the root, every component (sorted by ref) and the exact dependency graph."""
+
+    root: Component
+    components: tuple[Component, ...]
+    dependencies: Mapping[str, tuple[str, ...]]  # ref -> sorted direct dependency refs (root included)
+    meta: SbomMeta
+    _by_ref: dict[str, Component] = field(default_factory=dict, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self._by_ref[self.root.ref] = self.root
+        for c in self.components:
+            self._by_ref[c.ref] = c
+
+    def component(self, ref: str) -> Component | None:
+        return self._by_ref.get(ref)
+
+    @property
+    def runtime_components(self) -> tuple[Component, ...]:
+        return tuple(c for c in self.components if c.is_runtime)
+
+    @property
+    def buildtime_components(self) -> tuple[Component, ...]:
+        return tuple(c for c in self.components if c.is_buildtime)
+
+    def runtime_closure_size(self) -> int | None:
+        """Sum of NAR sizes of the root and runtime components, or None when any size is unknown."""
+        total = 0
+        for c in (self.root, *self.runtime_components):
+            if c.nar_size is None:
+                if c is self.root and not self.root.is_runtime:
+                    continue
+                return None
+            total += c.nar_size
+        return total
