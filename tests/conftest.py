@@ -1,0 +1,57 @@
+"""Test-wide guards: no test may reach the network; only loopback and Unix sockets are allowed."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+_real_connect = socket.socket.connect
+_real_connect_ex = socket.socket.connect_ex
+_real_getaddrinfo = socket.getaddrinfo
+
+
+def _check(address: Any) -> None:
+    if isinstance(address, (str, bytes)):  # AF_UNIX
+        return
+    host = address[0]
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError as exc:
+        raise RuntimeError(f"test tried to connect to a host name {host!r}: tests stay offline") from exc
+    if not ip.is_loopback:
+        raise RuntimeError(f"test tried to reach {host}: tests may only use loopback addresses")
+
+
+def _guarded_connect(self: socket.socket, address: Any) -> None:
+    _check(address)
+    return _real_connect(self, address)
+
+
+def _guarded_connect_ex(self: socket.socket, address: Any) -> int:
+    _check(address)
+    return _real_connect_ex(self, address)
+
+
+def _guarded_getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
+    if host not in (None, "localhost", b"localhost"):
+        try:
+            ip = ipaddress.ip_address(host.decode() if isinstance(host, bytes) else host)
+        except ValueError as exc:
+            raise RuntimeError(f"test tried to resolve {host!r}: tests stay offline") from exc
+        if not ip.is_loopback:
+            raise RuntimeError(f"test tried to reach {host}: tests may only use loopback addresses")
+    return _real_getaddrinfo(host, *args, **kwargs)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _loopback_only() -> Iterator[None]:
+    mp = pytest.MonkeyPatch()
+    mp.setattr(socket.socket, "connect", _guarded_connect)
+    mp.setattr(socket.socket, "connect_ex", _guarded_connect_ex)
+    mp.setattr(socket, "getaddrinfo", _guarded_getaddrinfo)
+    yield
+    mp.undo()
