@@ -1,0 +1,304 @@
+"""GitHub REST over ``requests``: timeouts, User-Agent, retries with backoff, rate limits, typed errors.
+
+Retries:
+- connection errors and 5xx (500/502/503/504) for idempotent methods (GET, HEAD, PUT, PATCH, DELETE,
+  OPTIONS) and 429 for those methods, via urllib3 ``Retry`` with exponential backoff; ``Retry-After``
+  is honoured. POST is not retried on 5xx (the server may have acted on it: no duplicate comments).
+- rate limits (403/429 with ``Retry-After``, ``x-ratelimit-remaining: 0`` or a "secondary rate limit"
+  message), for every method: wait as told, at most ``max_wait`` seconds per wait and
+  ``rate_limit_retries`` times; a longer wait raises :class:`GitHubRateLimitError` at once.
+
+The token is only ever sent in the ``Authorization`` header to the API host; it is masked in the
+Actions log and scrubbed from every error message.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from .. import __version__
+from ..errors import ExternalError
+
+DEFAULT_API_URL = "https://api.github.com"
+API_VERSION = "2022-11-28"
+USER_AGENT = f"nix-attest/{__version__}"
+DEFAULT_TIMEOUT: tuple[float, float] = (10.0, 30.0)
+
+Sleep = Callable[[float], None]
+Params = Mapping[str, str | int]
+
+
+class GitHubError(ExternalError):
+    """A GitHub API request failed (exit 3)."""
+
+    def __init__(self, message: str, *, status: int | None = None, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.status = status
+
+
+class GitHubAuthError(GitHubError):
+    """401: the token is missing, expired or wrong."""
+
+
+class GitHubPermissionError(GitHubError):
+    """403 without a rate limit: the token may not do this (fork PRs, read-only tokens)."""
+
+
+class GitHubNotFoundError(GitHubError):
+    """404: the resource does not exist or the token cannot see it."""
+
+
+class GitHubRateLimitError(GitHubError):
+    """A rate limit whose reset is further away than we are willing to wait."""
+
+
+class _Retry(Retry):
+    """urllib3 ``Retry`` whose sleeps go through an injectable function (tests keep waits short)."""
+
+    sleeper: Sleep = staticmethod(time.sleep)
+
+    def new(self, **kw: Any) -> _Retry:
+        fresh = super().new(**kw)
+        fresh.sleeper = self.sleeper
+        return fresh
+
+    def sleep_for_retry(self, response: Any) -> bool:
+        retry_after = self.get_retry_after(response)
+        if retry_after:
+            self.sleeper(retry_after)
+            return True
+        return False
+
+    def _sleep_backoff(self) -> None:
+        backoff = self.get_backoff_time()
+        if backoff > 0:
+            self.sleeper(backoff)
+
+
+def default_api_url() -> str:
+    """``GITHUB_API_URL`` (set by the runner, also on GHES) or the public API."""
+    return (os.environ.get("GITHUB_API_URL") or DEFAULT_API_URL).rstrip("/")
+
+
+def mask_secret(secret: str) -> None:
+    """Ask the Actions runner to mask ``secret`` in logs (only inside Actions; prints nothing elsewhere)."""
+    if secret and os.environ.get("GITHUB_ACTIONS") == "true":
+        from actions_toolkit import core
+
+        core.set_secret(secret)
+
+
+class GitHubClient:
+    """A small GitHub REST client. One ``requests.Session``; use as a context manager or call ``close``."""
+
+    def __init__(
+        self,
+        api_url: str | None = None,
+        token: str | None = None,
+        *,
+        timeout: float | tuple[float, float] = DEFAULT_TIMEOUT,
+        retries: int = 4,
+        backoff_factor: float = 1.0,
+        max_wait: float = 60.0,
+        rate_limit_retries: int = 3,
+        sleep: Sleep = time.sleep,
+    ) -> None:
+        self.api_url = (api_url or default_api_url()).rstrip("/")
+        parts = urlsplit(self.api_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise GitHubError(f"invalid GitHub API URL {self.api_url!r}")
+        self._origin = (parts.scheme, parts.netloc)
+        self._token = token or ""
+        mask_secret(self._token)
+        self.timeout = timeout
+        self.max_wait = max_wait
+        self.rate_limit_retries = rate_limit_retries
+        self._sleep = sleep
+
+        retry = _Retry(
+            total=retries,
+            connect=retries,
+            read=0,
+            status=retries,
+            backoff_factor=backoff_factor,
+            backoff_max=max_wait,
+            retry_after_max=int(max_wait),
+            status_forcelist=(429, 500, 502, 503, 504),
+            allowed_methods=frozenset({"GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"}),
+            respect_retry_after_header=True,
+            raise_on_status=False,
+        )
+        retry.sleeper = sleep
+        self.session = requests.Session()
+        adapter = HTTPAdapter(max_retries=retry)
+        self.session.mount("https://", adapter)
+        self.session.mount("http://", adapter)
+        self.session.headers.update(
+            {
+                "User-Agent": USER_AGENT,
+                "Accept": "application/vnd.github+json",
+                "X-GitHub-Api-Version": API_VERSION,
+            }
+        )
+        if self._token:
+            self.session.headers["Authorization"] = f"Bearer {self._token}"
+
+    @property
+    def has_token(self) -> bool:
+        return bool(self._token)
+
+    @property
+    def is_installation_token(self) -> bool:
+        """``ghs_`` tokens are GitHub App installation tokens (the Actions ``GITHUB_TOKEN``)."""
+        return self._token.startswith("ghs_")
+
+    def close(self) -> None:
+        self.session.close()
+
+    def __enter__(self) -> GitHubClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- requests ---------------------------------------------------------------------------------
+
+    def url(self, path: str) -> str:
+        """Absolute URL for an API path; absolute URLs must stay on the API host (the token goes there)."""
+        if path.startswith(("http://", "https://")):
+            parts = urlsplit(path)
+            if (parts.scheme, parts.netloc) != self._origin:
+                raise GitHubError(f"refusing to send the token to {parts.scheme}://{parts.netloc}")
+            return path
+        return urljoin(self.api_url + "/", path.lstrip("/"))
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: Params | None = None,
+    ) -> requests.Response:
+        """Send one request (with retries); return the response or raise a :class:`GitHubError`."""
+        method = method.upper()
+        url = self.url(path)
+        label = f"{method} {urlsplit(url).path}"
+        waits = 0
+        while True:
+            try:
+                response = self.session.request(
+                    method, url, json=json, params=params, timeout=self.timeout, allow_redirects=True
+                )
+            except requests.RequestException as exc:
+                raise GitHubError(f"GitHub API {label}: {self._scrub(_exc_summary(exc))}") from None
+            if response.status_code < 400:
+                return response
+            wait = self._rate_limit_wait(response)
+            if wait is not None:
+                if wait > self.max_wait or waits >= self.rate_limit_retries:
+                    raise GitHubRateLimitError(
+                        f"GitHub API {label}: rate limited ({response.status_code}), retry in {wait:.0f} s",
+                        status=response.status_code,
+                    )
+                waits += 1
+                self._sleep(wait)
+                continue
+            raise self._error(label, response)
+
+    def get_json(self, path: str, *, params: Params | None = None) -> Any:
+        return _json(self.request("GET", path, params=params), path)
+
+    def paginate(self, path: str, params: Params | None = None) -> Iterator[dict[str, Any]]:
+        """Yield the items of a list endpoint, following ``Link: <...>; rel="next"``."""
+        query: Params | None = dict(params or {})
+        next_url: str | None = path
+        while next_url:
+            response = self.request("GET", next_url, params=query)
+            data = _json(response, path)
+            if not isinstance(data, list):
+                raise GitHubError(f"GitHub API GET {path}: expected a list, got {type(data).__name__}")
+            for item in data:
+                if isinstance(item, dict):
+                    yield item
+            next_url = response.links.get("next", {}).get("url")
+            query = None  # the next link carries the query
+
+    # -- helpers ----------------------------------------------------------------------------------
+
+    def _rate_limit_wait(self, response: requests.Response) -> float | None:
+        """Seconds to wait when the response is a (primary or secondary) rate limit, else None."""
+        if response.status_code not in (403, 429):
+            return None
+        headers = response.headers
+        retry_after = headers.get("Retry-After")
+        if retry_after is not None:
+            try:
+                return max(0.0, float(retry_after.strip()))
+            except ValueError:
+                return 60.0
+        if headers.get("x-ratelimit-remaining") == "0":
+            try:
+                reset = float(headers.get("x-ratelimit-reset", ""))
+            except ValueError:
+                return 60.0
+            return max(0.0, reset - time.time()) + 1.0
+        message = _message(response).lower()
+        if response.status_code == 429 or "secondary rate limit" in message:
+            return 60.0
+        return None
+
+    def _error(self, label: str, response: requests.Response) -> GitHubError:
+        status = response.status_code
+        message = self._scrub(_message(response)) or response.reason or "error"
+        text = f"GitHub API {label}: {status} {message}"
+        if status == 401:
+            return GitHubAuthError(text, status=status, hint="check the github-token input")
+        if status == 403:
+            return GitHubPermissionError(text, status=status)
+        if status == 404:
+            return GitHubNotFoundError(text, status=status)
+        return GitHubError(text, status=status)
+
+    def _scrub(self, text: str) -> str:
+        text = " ".join(text.split())
+        if self._token:
+            text = text.replace(self._token, "***")
+        return _TOKEN_RE.sub("***", text)
+
+
+_TOKEN_RE = re.compile(r"\b(gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})\b")
+
+
+def _message(response: requests.Response) -> str:
+    try:
+        data = response.json()
+    except ValueError:
+        return response.text[:200]
+    if isinstance(data, dict) and isinstance(data.get("message"), str):
+        return str(data["message"])
+    return ""
+
+
+def _json(response: requests.Response, path: str) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        raise GitHubError(f"GitHub API {path}: the response is not JSON") from None
+
+
+def _exc_summary(exc: requests.RequestException) -> str:
+    if isinstance(exc, requests.Timeout):
+        return "timed out"
+    if isinstance(exc, requests.ConnectionError):
+        return "cannot connect"
+    return type(exc).__name__

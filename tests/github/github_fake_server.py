@@ -1,0 +1,191 @@
+"""A small GitHub REST server on 127.0.0.1 for tests: real HTTP, in-memory issue comments.
+
+Tokens map to users; ``ghs_`` tokens behave like the Actions installation token (``GET /user`` is 403,
+comments are authored by ``github-actions[bot]``). ``faults`` is a queue of canned responses served
+before normal handling, to script 5xx, 429 and rate limits. Every request is recorded.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+BOT = "github-actions[bot]"
+
+
+@dataclass
+class Recorded:
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    headers: dict[str, str]
+    body: Any
+
+
+@dataclass
+class Fault:
+    status: int
+    headers: dict[str, str] = field(default_factory=dict)
+    body: Any = None
+    method: str | None = None  # only for this method, else any
+
+
+@dataclass
+class FakeGitHub:
+    users: dict[str, str] = field(default_factory=dict)  # token -> login (ghs_ tokens: the bot)
+    comments: dict[tuple[str, str, int], list[dict[str, Any]]] = field(default_factory=dict)
+    faults: list[Fault] = field(default_factory=list)
+    requests: list[Recorded] = field(default_factory=list)
+    read_only: set[str] = field(default_factory=set)  # tokens that may not write (fork PRs)
+    next_id: int = 1000
+    url: str = ""
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add_comment(self, owner: str, repo: str, number: int, login: str, body: str) -> dict[str, Any]:
+        with self.lock:
+            self.next_id += 1
+            cid = self.next_id
+            comment = {
+                "id": cid,
+                "body": body,
+                "user": {"login": login, "type": "Bot" if login.endswith("[bot]") else "User"},
+                "html_url": f"https://github.example/{owner}/{repo}/pull/{number}#issuecomment-{cid}",
+                "url": f"{self.url}/repos/{owner}/{repo}/issues/comments/{cid}",
+            }
+            self.comments.setdefault((owner, repo, number), []).append(comment)
+            return comment
+
+    def login_for(self, token: str) -> str | None:
+        if token.startswith("ghs_"):
+            return BOT
+        return self.users.get(token)
+
+    def writes(self) -> list[Recorded]:
+        return [r for r in self.requests if r.method in ("POST", "PATCH")]
+
+
+_ISSUE_COMMENTS = re.compile(r"^/repos/([^/]+)/([^/]+)/issues/(\d+)/comments$")
+_COMMENT = re.compile(r"^/repos/([^/]+)/([^/]+)/issues/comments/(\d+)$")
+
+
+def make_handler(state: FakeGitHub) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+        def _send(self, status: int, body: Any = None, headers: dict[str, str] | None = None) -> None:
+            payload = b"" if body is None else json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            for key, value in (headers or {}).items():
+                self.send_header(key, value)
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def _handle(self) -> None:
+            split = urlsplit(self.path)
+            length = int(self.headers.get("Content-Length") or 0)
+            raw = self.rfile.read(length) if length else b""
+            body = json.loads(raw) if raw else None
+            state.requests.append(
+                Recorded(self.command, split.path, parse_qs(split.query), dict(self.headers), body)
+            )
+            with state.lock:
+                fault = None
+                for i, f in enumerate(state.faults):
+                    if f.method in (None, self.command):
+                        fault = state.faults.pop(i)
+                        break
+            if fault is not None:
+                self._send(fault.status, fault.body, fault.headers)
+                return
+            auth = self.headers.get("Authorization", "")
+            token = auth.removeprefix("Bearer ").strip()
+            login = state.login_for(token) if token else None
+            if login is None:
+                self._send(401, {"message": "Bad credentials"})
+                return
+            if split.path == "/user":
+                if token.startswith("ghs_"):
+                    self._send(403, {"message": "Resource not accessible by integration"})
+                else:
+                    self._send(200, {"login": login})
+                return
+            m = _ISSUE_COMMENTS.match(split.path)
+            if m:
+                key = (m.group(1), m.group(2), int(m.group(3)))
+                if self.command == "GET":
+                    self._list(key, parse_qs(split.query))
+                    return
+                if self.command == "POST":
+                    if token in state.read_only:
+                        self._send(403, {"message": "Resource not accessible by integration"})
+                        return
+                    comment = state.add_comment(key[0], key[1], key[2], login, body["body"])
+                    self._send(201, comment)
+                    return
+            m = _COMMENT.match(split.path)
+            if m and self.command == "PATCH":
+                if token in state.read_only:
+                    self._send(403, {"message": "Resource not accessible by integration"})
+                    return
+                cid = int(m.group(3))
+                for comment in state.comments.get((m.group(1), m.group(2)), []) or [
+                    c for cs in state.comments.values() for c in cs
+                ]:
+                    if comment["id"] == cid:
+                        if comment["user"]["login"] != login:
+                            self._send(403, {"message": "Must have admin rights to Repository."})
+                            return
+                        comment["body"] = body["body"]
+                        self._send(200, comment)
+                        return
+                self._send(404, {"message": "Not Found"})
+                return
+            self._send(404, {"message": "Not Found"})
+
+        def _list(self, key: tuple[str, str, int], query: dict[str, list[str]]) -> None:
+            items = state.comments.get(key, [])
+            per_page = min(int(query.get("per_page", ["30"])[0]), 100)
+            page = int(query.get("page", ["1"])[0])
+            chunk = items[(page - 1) * per_page : page * per_page]
+            headers = {}
+            if page * per_page < len(items):
+                base = f"{state.url}/repos/{key[0]}/{key[1]}/issues/{key[2]}/comments"
+                nxt = f"{base}?per_page={per_page}&page={page + 1}"
+                headers["Link"] = f'<{nxt}>; rel="next"'
+            self._send(200, chunk, headers)
+
+        do_GET = do_POST = do_PATCH = do_DELETE = do_PUT = _handle
+
+    return Handler
+
+
+class Server:
+    def __init__(self) -> None:
+        self.state = FakeGitHub()
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(self.state))
+        self.httpd.daemon_threads = True
+        host, port = self.httpd.server_address[:2]
+        self.state.url = f"http://{host}:{port}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.02,), daemon=True)
+
+    @property
+    def url(self) -> str:
+        return self.state.url
+
+    def start(self) -> Server:
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
