@@ -1,0 +1,139 @@
+"""The sticky PR comment: one per installable and workflow job, found by a hidden marker and its author.
+
+Listing is paginated (``per_page=100``); a comment counts as ours only when it carries the marker AND
+was written by the token's own identity (``github-actions[bot]`` for the Actions installation token,
+the ``GET /user`` login for a personal token), so nobody can hijack the comment by pasting the marker.
+A matching comment is edited in place (not touched when the body is unchanged); otherwise a new one
+is posted. A 403 (fork PRs, read-only tokens) is not a failure: the result carries a warning.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Literal
+
+import requests
+
+from ..errors import InputError
+from .http import GitHubClient, GitHubPermissionError
+
+MAX_COMMENT_CHARS = 65_536
+BOT_LOGIN = "github-actions[bot]"
+MARKER_PREFIX = "<!-- nix-attest:"
+
+FORK_WARNING = (
+    "nix-attest cannot comment on this pull request: the token is read-only "
+    "(403 Resource not accessible by integration, usual for pull requests from forks); "
+    "the job summary and the report artifact are still written; to comment on fork PRs, "
+    "upload the report and post it from a separate `workflow_run` workflow "
+    "(see workflows-examples/fork-safe-comment.yml)"
+)
+
+Action = Literal["created", "updated", "unchanged", "skipped"]
+
+
+@dataclass(frozen=True, slots=True)
+class CommentResult:
+    action: Action
+    comment_id: int | None = None
+    url: str | None = None
+    warning: str | None = None
+
+
+def marker(installable: str, job: str) -> str:
+    """The hidden marker identifying the comment for one installable in one workflow job."""
+    digest = hashlib.sha256(f"{installable}|{job}".encode()).hexdigest()[:16]
+    return f"{MARKER_PREFIX}{digest} -->"
+
+
+def split_repository(repository: str) -> tuple[str, str]:
+    owner, sep, name = repository.partition("/")
+    if not sep or not owner or not name or "/" in name:
+        raise InputError(f"repository must be OWNER/REPO, got {repository!r}")
+    return owner, name
+
+
+def token_author(client: GitHubClient) -> str:
+    """The login comments written with this token get: the bot for installation tokens."""
+    if client.is_installation_token:
+        return BOT_LOGIN
+    try:
+        data = client.get_json("/user")
+    except GitHubPermissionError:  # an installation token of another shape (GHES, GitHub App)
+        return BOT_LOGIN
+    login = data.get("login") if isinstance(data, dict) else None
+    if not isinstance(login, str) or not login:
+        return BOT_LOGIN
+    return login
+
+
+def with_marker(body: str, mark: str) -> str:
+    """The body with the marker on its first line, cut to GitHub's limit if it is still too long."""
+    text = body if mark in body else f"{mark}\n{body}"
+    if len(text) > MAX_COMMENT_CHARS:
+        note = "\n\n_(truncated: see the job summary)_\n"
+        text = text[: MAX_COMMENT_CHARS - len(note)] + note
+    return text
+
+
+def find_comment(
+    client: GitHubClient, repository: str, number: int, mark: str, author: str
+) -> dict[str, object] | None:
+    owner, name = split_repository(repository)
+    path = f"/repos/{owner}/{name}/issues/{number}/comments"
+    for comment in client.paginate(path, {"per_page": 100}):
+        user = comment.get("user")
+        login = user.get("login") if isinstance(user, dict) else None
+        body = comment.get("body")
+        if login == author and isinstance(body, str) and mark in body:
+            return comment
+    return None
+
+
+def upsert_comment(
+    client: GitHubClient,
+    repository: str,
+    number: int,
+    body: str,
+    mark: str,
+    *,
+    author: str | None = None,
+) -> CommentResult:
+    """Create or update the sticky comment; a permission failure becomes a warning, not an error."""
+    owner, name = split_repository(repository)
+    text = with_marker(body, mark)
+    try:
+        who = author or token_author(client)
+        existing = find_comment(client, repository, number, mark, who)
+        if existing is not None:
+            cid = _int(existing.get("id"))
+            url = _str(existing.get("html_url"))
+            if existing.get("body") == text:
+                return CommentResult("unchanged", cid, url)
+            data = _obj(
+                client.request("PATCH", f"/repos/{owner}/{name}/issues/comments/{cid}", json={"body": text})
+            )
+            return CommentResult("updated", cid, _str(data.get("html_url")) or url)
+        data = _obj(
+            client.request("POST", f"/repos/{owner}/{name}/issues/{number}/comments", json={"body": text})
+        )
+        return CommentResult("created", _int(data.get("id")), _str(data.get("html_url")))
+    except GitHubPermissionError as err:
+        return CommentResult("skipped", warning=f"{FORK_WARNING} [{err.message}]")
+
+
+def _obj(response: requests.Response) -> dict[str, object]:
+    try:
+        data = response.json()
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _int(value: object) -> int | None:
+    return value if isinstance(value, int) else None
+
+
+def _str(value: object) -> str | None:
+    return value if isinstance(value, str) else None
