@@ -27,6 +27,7 @@ from urllib3.util.retry import Retry
 
 from .. import __version__
 from ..errors import ExternalError
+from .actions import set_secret
 
 DEFAULT_API_URL = "https://api.github.com"
 API_VERSION = "2022-11-28"
@@ -89,14 +90,6 @@ def default_api_url() -> str:
     return (os.environ.get("GITHUB_API_URL") or DEFAULT_API_URL).rstrip("/")
 
 
-def mask_secret(secret: str) -> None:
-    """Ask the Actions runner to mask ``secret`` in logs (only inside Actions; prints nothing elsewhere)."""
-    if secret and os.environ.get("GITHUB_ACTIONS") == "true":
-        from actions_toolkit import core
-
-        core.set_secret(secret)
-
-
 class GitHubClient:
     """A small GitHub REST client. One ``requests.Session``; use as a context manager or call ``close``."""
 
@@ -118,7 +111,7 @@ class GitHubClient:
             raise GitHubError(f"invalid GitHub API URL {self.api_url!r}")
         self._origin = (parts.scheme, parts.netloc)
         self._token = token or ""
-        mask_secret(self._token)
+        set_secret(self._token)  # masked in the Actions log; nothing printed elsewhere
         self.timeout = timeout
         self.max_wait = max_wait
         self.rate_limit_retries = rate_limit_retries
