@@ -1,0 +1,55 @@
+"""`nix-attest sbom INSTALLABLE -o FILE`: derive the CycloneDX SBOM from the Nix graph."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ..sbom.cyclonedx import dumps_sbom
+from ..sbom.generate import generate_sbom
+from ..fsutil import write_atomic
+from .common import add_installable_args, installable_kwargs, report_rebuild
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "sbom",
+        help="derive a CycloneDX SBOM from the Nix dependency graph",
+        description=(
+            "Derive a CycloneDX JSON SBOM from the real Nix graph. The closure defaults to 'runtime' when "
+            "the installable is built (the default) or is a store path, and to 'buildtime' with --no-build."
+        ),
+    )
+    add_installable_args(p)
+    p.add_argument("-o", "--output", required=True, metavar="FILE", help="where to write the SBOM ('-' = stdout)")
+    p.add_argument("--closure", choices=("runtime", "buildtime"), help="which closure to describe")
+    p.add_argument("--no-build", action="store_true", help="derive the buildtime SBOM from evaluation alone")
+    p.add_argument("--spec-version", choices=("1.6", "1.5"), default="1.6", help="CycloneDX version (1.6)")
+    p.add_argument("--check-reproducible", action="store_true",
+                   help="rebuild and record whether each output is bit-identical")
+    p.add_argument("--quiet", action="store_true", help="no progress output")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    sbom = generate_sbom(
+        **installable_kwargs(args),
+        closure=args.closure,
+        build=not args.no_build,
+        check_reproducible=args.check_reproducible,
+        quiet=args.quiet,
+    )
+    text = dumps_sbom(sbom, args.spec_version)
+    if args.output == "-":
+        sys.stdout.write(text)
+    else:
+        write_atomic(args.output, text)
+    if not args.quiet:
+        version = f" {sbom.root.version}" if sbom.root.version else ""
+        sys.stderr.write(
+            f"nix-attest: wrote {args.output}: {len(sbom.components)} components + root "
+            f"({sbom.meta.closure} closure of {sbom.root.name}{version})\n"
+        )
+    if sbom.meta.reproducibility is not None:
+        report_rebuild(sbom.meta.reproducibility, quiet=args.quiet)  # the SBOM is written either way
+    return 0

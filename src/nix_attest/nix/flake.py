@@ -1,0 +1,59 @@
+"""The flake an installable comes from, as Nix locked it (`nix flake metadata --json`)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ..sbom.model import FlakeInfo, FlakeInput
+from .runner import Nix
+
+
+def flake_metadata(nix: Nix, flake_ref: str) -> FlakeInfo:
+    out = nix.run(["flake", "metadata", "--json", flake_ref], what="nix flake metadata", installable=flake_ref)
+    return parse_flake_metadata(json.loads(out), flake_ref)
+
+
+def _locked_url(locked: dict[str, Any], fallback: str | None) -> str | None:
+    kind = locked.get("type")
+    if kind == "path":
+        # a path flake's lastModified is a file mtime: it differs between clones, so leave it out
+        return f"path:{locked.get('path')}?narHash={locked.get('narHash')}"
+    if kind == "github" or kind == "gitlab" or kind == "sourcehut":
+        return f"{kind}:{locked.get('owner')}/{locked.get('repo')}/{locked.get('rev')}"
+    if kind in ("git", "tarball", "file", "mercurial", "hg"):
+        url = locked.get("url")
+        rev = locked.get("rev")
+        if url:
+            return f"{kind}+{url}" + (f"?rev={rev}" if rev else "") if kind == "git" else str(url)
+    return fallback
+
+
+def parse_flake_metadata(doc: dict[str, Any], original: str) -> FlakeInfo:
+    locked = doc.get("locked") or {}
+    inputs: list[FlakeInput] = []
+    locks = doc.get("locks") or {}
+    nodes = locks.get("nodes") or {}
+    root = nodes.get(locks.get("root", "root")) or {}
+    for name, node_id in sorted((root.get("inputs") or {}).items()):
+        if not isinstance(node_id, str):  # "follows" paths are lists
+            continue
+        node = nodes.get(node_id) or {}
+        lk = node.get("locked") or {}
+        inputs.append(
+            FlakeInput(
+                name=name,
+                locked_url=_locked_url(lk, None) or json.dumps(lk, sort_keys=True),
+                rev=lk.get("rev"),
+                nar_hash=lk.get("narHash"),
+            )
+        )
+    last_modified = locked.get("lastModified") if locked.get("type") != "path" else None
+    return FlakeInfo(
+        original_url=original,
+        locked_url=_locked_url(locked, doc.get("url")),
+        rev=locked.get("rev") or doc.get("revision"),
+        nar_hash=locked.get("narHash"),
+        last_modified=int(last_modified) if last_modified else None,
+        inputs=tuple(inputs),
+    )

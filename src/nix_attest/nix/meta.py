@@ -1,0 +1,86 @@
+"""Nix metadata (pname, version, meta.license/homepage/description/identifiers) for every derivation
+reachable from the installable, read in ONE `nix eval --json --apply` over derivation-valued attributes."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from importlib import resources
+
+from ..errors import InputError, UsageError
+from .installable import Installable
+from .runner import Nix
+
+
+@dataclass(frozen=True, slots=True)
+class MetaLicense:
+    spdx_id: str | None
+    full_name: str | None = None
+    short_name: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PackageMeta:
+    drv_path: str
+    pname: str | None
+    version: str | None
+    has_meta: bool
+    description: str | None
+    homepage: str | None
+    licenses: tuple[MetaLicense, ...]
+    purl: str | None
+    cpe: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class EvalResult:
+    drv_path: str
+    packages: dict[str, PackageMeta]  # by drv path
+
+
+def _expression() -> str:
+    return resources.files("nix_attest.nix").joinpath("meta_expr.nix").read_text(encoding="utf-8")
+
+
+def evaluate(nix: Nix, installable: Installable) -> EvalResult:
+    """Evaluate the installable once: its drvPath and every reachable derivation's metadata."""
+    out = nix.run(
+        ["eval", "--json", *installable.args, "--apply", _expression()],
+        what="evaluation",
+        installable=installable.describe(),
+    )
+    return parse_eval(out, installable.describe())
+
+
+def parse_eval(text: str, label: str) -> EvalResult:
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"unexpected output from nix eval: {exc}") from exc
+    if not doc.get("isDerivation") or not doc.get("drvPath"):
+        raise UsageError(f"installable {label!r} does not evaluate to a derivation")
+    packages: dict[str, PackageMeta] = {}
+    for p in doc.get("packages") or []:
+        lic = tuple(
+            MetaLicense(
+                spdx_id=x.get("spdxId"),
+                full_name=x.get("fullName"),
+                short_name=x.get("shortName"),
+                url=x.get("url"),
+            )
+            for x in p.get("licenses") or []
+            if isinstance(x, dict)
+        )
+        packages[p["drvPath"]] = PackageMeta(
+            drv_path=p["drvPath"],
+            pname=p.get("pname"),
+            version=p.get("version"),
+            has_meta=bool(p.get("hasMeta")),
+            description=p.get("description"),
+            homepage=p.get("homepage"),
+            licenses=lic,
+            purl=p.get("purl"),
+            cpe=p.get("cpe"),
+        )
+    return EvalResult(drv_path=str(doc["drvPath"]), packages=packages)

@@ -1,0 +1,63 @@
+# Applied to the installable's value by `nix eval --json --apply`. Walks the derivation-valued
+# attributes of every derivation (genericClosure keyed by drvPath) and returns, in ONE evaluation,
+# the root's drvPath and the metadata Nix knows for each reachable derivation. Every access is
+# guarded: a broken attribute anywhere must not abort the SBOM.
+root:
+let
+  inherit (builtins) tryEval deepSeq isAttrs isList isString attrNames filter concatMap genericClosure head;
+  shallow = v: d: let r = tryEval v; in if r.success then r.value else d;
+  deep = v: d: let r = tryEval (deepSeq v v); in if r.success then r.value else d;
+  isDrv = v: shallow (isAttrs v && (v.type or null) == "derivation") false;
+  drvPathOf = d: let p = deep (d.drvPath or null) null; in
+    if isString p then builtins.unsafeDiscardStringContext p else null;
+  str = v: let x = deep v null; in if isString x then builtins.unsafeDiscardStringContext x else null;
+  firstStr = v: let x = deep v null; in
+    if isString x then x
+    else if isList x && x != [ ] && isString (head x) then head x
+    else null;
+  lic1 = l:
+    if isString l then { spdxId = l; }
+    else if isAttrs l then {
+      spdxId = str (l.spdxId or null);
+      fullName = str (l.fullName or null);
+      shortName = str (l.shortName or null);
+      url = str (l.url or null);
+    } else null;
+  licensesOf = m: let l = shallow (m.license or null) null; in
+    if l == null then [ ]
+    else if isList l then filter (x: x != null) (map (x: deep (lic1 x) null) l)
+    else filter (x: x != null) [ (deep (lic1 l) null) ];
+  depsOf = d:
+    let
+      attrs = shallow (d.drvAttrs or { }) { };
+      vals = map (n: shallow attrs.${n} null) (attrNames attrs);
+      flat = concatMap (v: if shallow (isList v) false then v else [ v ]) vals;
+    in filter (v: isDrv v && drvPathOf v != null) flat;
+  item = d: { key = drvPathOf d; drv = d; };
+  closure = genericClosure {
+    startSet = if isDrv root && drvPathOf root != null then [ (item root) ] else [ ];
+    operator = it: map item (depsOf it.drv);
+  };
+  describe = it:
+    let
+      d = it.drv;
+      m = shallow (d.meta or null) null;
+      hasMeta = m != null && shallow (isAttrs m) false;
+      ids = if hasMeta then shallow (m.identifiers or { }) { } else { };
+    in {
+      drvPath = it.key;
+      pname = str (d.pname or null);
+      version = str (d.version or null);
+      hasMeta = hasMeta;
+      description = if hasMeta then str (m.description or null) else null;
+      homepage = if hasMeta then firstStr (m.homepage or null) else null;
+      licenses = if hasMeta then licensesOf m else [ ];
+      purl = str (ids.purl or null);
+      cpe = str (ids.cpe or null);
+    };
+in {
+  isDerivation = isDrv root;
+  drvPath = drvPathOf root;
+  outputName = str (root.outputName or null);
+  packages = map describe closure;
+}

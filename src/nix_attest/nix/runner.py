@@ -1,0 +1,181 @@
+"""The only place that executes ``nix``: locating it, detecting its version and features, running
+commands, streaming progress, and turning Nix's errors into nix-attest errors."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from ..errors import (
+    InvalidStorePath,
+    NixBuildError,
+    NixError,
+    NixEvalError,
+    NixNotFound,
+    UnknownInstallable,
+)
+
+INSTALL_HINT = (
+    "install Nix first: on Debian/Ubuntu `apt-get install nix-bin`; in GitHub Actions add "
+    "DeterminateSystems/nix-installer-action or cachix/install-nix-action before this step"
+)
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+_VERSION = re.compile(r"(\d+)\.(\d+)(?:\.(\d+))?")
+_UNKNOWN_PATTERNS = (
+    "does not provide attribute",
+    "cannot find flake",
+    "does not exist",
+    "is not a flake",
+    "getting status of",
+    "cannot find attribute",
+    "not a valid flake reference",
+    "cannot parse flake",
+)
+_FEATURES = "nix-command flakes"
+
+
+def strip_ansi(text: str) -> str:
+    return _ANSI.sub("", text)
+
+
+def trim_nix_error(stderr: str, limit: int = 400) -> str:
+    """The meaningful part of Nix's error output, on one line."""
+    lines = [strip_ansi(line).rstrip() for line in stderr.splitlines()]
+    start = None
+    for i, line in enumerate(lines):
+        if line.lstrip().startswith("error:"):
+            start = i  # the last "error:" block is the most specific
+    chosen = lines[start:] if start is not None else [ln for ln in lines if ln.strip()][-3:]
+    text = " ".join(ln.strip() for ln in chosen if ln.strip() and not ln.strip().startswith("…"))
+    text = text.removeprefix("error:").strip()
+    text = re.sub(r"\s+", " ", text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+@dataclass(frozen=True, slots=True)
+class NixVersion:
+    text: str  # full `nix --version` output, e.g. "nix (Determinate Nix 3.6.2) 2.29.0"
+    major: int
+    minor: int
+    patch: int
+
+    @property
+    def number(self) -> str:
+        return f"{self.major}.{self.minor}.{self.patch}"
+
+    def at_least(self, major: int, minor: int) -> bool:
+        return (self.major, self.minor) >= (major, minor)
+
+
+def parse_version(text: str) -> NixVersion:
+    matches = _VERSION.findall(text)
+    if not matches:
+        raise NixError(f"cannot parse the Nix version from {text.strip()!r}")
+    major, minor, patch = matches[-1]  # Determinate Nix prints its own version first
+    return NixVersion(text.strip(), int(major), int(minor), int(patch or 0))
+
+
+@dataclass
+class Nix:
+    """A handle on the ``nix`` binary. ``quiet`` silences progress; ``extra_args`` go to every call."""
+
+    binary: str | None = None
+    quiet: bool = False
+    extra_args: Sequence[str] = ()
+    progress_stream: object = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        found = self.binary or shutil.which("nix")
+        if not found:
+            raise NixNotFound("nix is not installed or not on PATH", hint=INSTALL_HINT)
+        self.binary = found
+
+    @cached_property
+    def version(self) -> NixVersion:
+        out = self._exec([str(self.binary), "--version"], what="nix --version").stdout
+        return parse_version(out)
+
+    @property
+    def derivation_show(self) -> list[str]:
+        """`nix derivation show` (2.15+) or `nix show-derivation` (older)."""
+        return ["derivation", "show"] if self.version.at_least(2, 15) else ["show-derivation"]
+
+    def drv_installable(self, drv_path: str) -> str:
+        """A .drv as an installable for building all its outputs (``^*`` since Nix 2.13)."""
+        return f"{drv_path}^*" if self.version.at_least(2, 13) else drv_path
+
+    # --- running -----------------------------------------------------------------------------
+
+    def command(self, args: Sequence[str]) -> list[str]:
+        return [str(self.binary), "--extra-experimental-features", _FEATURES, *self.extra_args, *args]
+
+    def run(self, args: Sequence[str], *, what: str, installable: str | None = None) -> str:
+        """Run a quick nix command and return stdout; stderr is kept for error messages."""
+        proc = self._exec(self.command(args), what=what, installable=installable)
+        return proc.stdout
+
+    def run_long(self, args: Sequence[str], *, what: str, installable: str | None = None) -> str:
+        """Run a long command (build, rebuild) showing progress: Nix's progress bar on a terminal,
+        plain log lines otherwise, nothing with ``quiet``."""
+        stream = self.progress_stream or sys.stderr
+        tty = hasattr(stream, "isatty") and stream.isatty()  # type: ignore[attr-defined]
+        log_format = ["--log-format", "bar-with-logs"] if tty and not self.quiet else ["--log-format", "raw"]
+        cmd = self.command([*log_format, *args])
+        if tty and not self.quiet:
+            proc = subprocess.run(cmd, stdout=subprocess.PIPE, text=True, check=False, env=_env())
+            if proc.returncode != 0:
+                raise _classify(f"{what} failed (see Nix's log above)", "", installable, build=True)
+            return proc.stdout
+        tail: deque[str] = deque(maxlen=60)
+        with subprocess.Popen(
+            cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env()
+        ) as proc:
+            assert proc.stderr is not None and proc.stdout is not None
+            for line in proc.stderr:
+                tail.append(line)
+                if not self.quiet:
+                    stream.write(f"nix: {strip_ansi(line).rstrip()}\n")  # type: ignore[attr-defined]
+            stdout = proc.stdout.read()
+            code = proc.wait()
+        if code != 0:
+            raise _classify(what, "".join(tail), installable, build=True)
+        return stdout
+
+    def _exec(
+        self, cmd: Sequence[str], *, what: str, installable: str | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        try:
+            proc = subprocess.run(list(cmd), capture_output=True, text=True, check=False, env=_env())
+        except FileNotFoundError as exc:
+            raise NixNotFound("nix is not installed or not on PATH", hint=INSTALL_HINT) from exc
+        if proc.returncode != 0:
+            raise _classify(what, proc.stderr, installable, build=False)
+        return proc
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.setdefault("NIX_PAGER", "cat")
+    return env
+
+
+def _classify(what: str, stderr: str, installable: str | None, *, build: bool) -> NixError | UnknownInstallable:
+    message = trim_nix_error(stderr) if stderr else ""
+    lowered = message.lower()
+    subject = f" {installable!r}" if installable else ""
+    if "is not valid" in lowered or "is not in the nix store" in lowered:
+        return InvalidStorePath(f"store path not valid: {message}")
+    if any(p in lowered for p in _UNKNOWN_PATTERNS):
+        return UnknownInstallable(f"unknown installable{subject}: {message}")
+    if build and ("failed" in lowered or "builder for" in lowered or not message):
+        return NixBuildError(f"build of{subject or ' the installable'} failed: {message or what}")
+    if "error" in stderr.lower() or message:
+        return NixEvalError(f"{what} failed{' for' + subject if subject else ''}: {message}")
+    return NixError(f"{what} failed")

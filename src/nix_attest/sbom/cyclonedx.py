@@ -1,0 +1,212 @@
+"""Serialise an :class:`Sbom` to CycloneDX JSON (1.6 or 1.5), byte-deterministically.
+
+Field values come from cyclonedx-python-lib's model enums (component types, hash algorithms,
+external reference types, its SPDX id list), and the result is validated against the schema files it
+ships (see ``validate``). The document itself is assembled here rather than through the library's
+``Bom`` object: measured on this machine, building ``Component`` objects and serialising them costs
+~0.6 ms per component (12 s for 20,000) and ``Bom.validate()`` re-registers dependencies with a
+linear scan per component (O(n^2)); a dict writer does 20,000 in a fraction of a second. The test
+suite round-trips our output through the library (``Bom.from_json``) to keep both in agreement.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+from cyclonedx.model import ExternalReferenceType, HashAlgorithm
+from cyclonedx.model.component import ComponentScope, ComponentType
+from cyclonedx.spdx import is_supported_id
+
+from .. import TOOL_NAME, TOOL_URL
+from ..fsutil import write_atomic
+from .licenses import is_compound
+from .model import Component, License, Sbom
+from .validate import validate_document
+
+SERIAL_NAMESPACE = uuid.UUID("6f1d0a6e-4b53-5c3e-9d7e-6e69782d6174")  # fixed namespace for UUIDv5 serials
+_TYPES = {
+    "application": ComponentType.APPLICATION.value,
+    "library": ComponentType.LIBRARY.value,
+    "file": ComponentType.FILE.value,
+}
+_ALGS = {a.value for a in HashAlgorithm}
+WEBSITE = ExternalReferenceType.WEBSITE.value
+SOURCE = ExternalReferenceType.SOURCE_DISTRIBUTION.value
+VCS = ExternalReferenceType.VCS.value
+P = "nix-attest:"  # our property namespace; `nix:` is the registered CycloneDX taxonomy namespace
+
+
+def to_document(sbom: Sbom, spec_version: str = "1.6") -> dict[str, Any]:
+    """The CycloneDX document as plain data (with its content-derived serialNumber)."""
+    meta = sbom.meta
+    metadata: dict[str, Any] = {}
+    if meta.timestamp:
+        metadata["timestamp"] = meta.timestamp
+    metadata["lifecycles"] = [{"phase": "build" if sbom.root.is_runtime else "pre-build"}]
+    tools = [{"type": "application", "name": TOOL_NAME, "version": meta.tool_version,
+              "externalReferences": [{"type": WEBSITE, "url": TOOL_URL}]}]
+    if meta.nix_version:
+        tools.append({"type": "application", "name": "nix", "version": meta.nix_version})
+    metadata["tools"] = {"components": tools}
+    metadata["component"] = component_json(sbom.root)
+    metadata["properties"] = _props(_document_properties(sbom))
+    doc: dict[str, Any] = {
+        "bomFormat": "CycloneDX",
+        "specVersion": spec_version,
+        "version": 1,
+        "metadata": metadata,
+        "components": [component_json(c) for c in sbom.components],
+        "dependencies": [
+            {"ref": ref, "dependsOn": list(targets)} if targets else {"ref": ref}
+            for ref, targets in sorted(sbom.dependencies.items())
+        ],
+    }
+    doc["serialNumber"] = serial_number(doc)
+    return {k: doc[k] for k in ("bomFormat", "specVersion", "serialNumber", "version", "metadata",
+                                "components", "dependencies")}
+
+
+def serial_number(doc: dict[str, Any]) -> str:
+    """A UUIDv5 derived from the content (everything but the serial number itself)."""
+    content = {k: v for k, v in doc.items() if k != "serialNumber"}
+    digest = hashlib.sha256(_canonical(content).encode()).hexdigest()
+    return f"urn:uuid:{uuid.uuid5(SERIAL_NAMESPACE, digest)}"
+
+
+def dumps_sbom(sbom: Sbom, spec_version: str = "1.6", *, validate: bool = True) -> str:
+    doc = to_document(sbom, spec_version)
+    if validate:
+        validate_document(doc, spec_version)
+    return json.dumps(doc, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+
+
+def write_sbom(sbom: Sbom, path: str, spec_version: str = "1.6", *, validate: bool = True) -> str:
+    """Validate, then write atomically. Returns the text written."""
+    text = dumps_sbom(sbom, spec_version, validate=validate)
+    write_atomic(path, text)
+    return text
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def component_json(c: Component) -> dict[str, Any]:
+    out: dict[str, Any] = {"type": _TYPES[c.kind], "bom-ref": c.ref, "name": c.name}
+    if c.version:
+        out["version"] = c.version
+    if c.description:
+        out["description"] = c.description
+    out["scope"] = (ComponentScope.REQUIRED if c.is_runtime else ComponentScope.EXCLUDED).value
+    hashes = [{"alg": h.alg, "content": h.content} for h in c.hashes if h.alg in _ALGS]
+    if hashes:
+        out["hashes"] = hashes
+    licenses = licenses_json(c.licenses)
+    if licenses:
+        out["licenses"] = licenses
+    if c.cpe:
+        out["cpe"] = c.cpe
+    if c.purl:
+        out["purl"] = c.purl
+    refs = list(_external_refs(c))
+    if refs:
+        out["externalReferences"] = refs
+    out["properties"] = _props(_component_properties(c))
+    return out
+
+
+def licenses_json(licenses: tuple[License, ...]) -> list[dict[str, Any]]:
+    if not licenses:
+        return []
+    if len(licenses) == 1 and licenses[0].expression and (
+        is_compound(licenses[0].expression) or not is_supported_id(licenses[0].expression)
+    ):
+        return [{"expression": licenses[0].expression}]
+    items = []
+    for lic in licenses:
+        if lic.expression and not is_compound(lic.expression) and is_supported_id(lic.expression):
+            entry: dict[str, Any] = {"id": lic.expression}
+        else:
+            entry = {"name": lic.expression or lic.name or "unknown"}
+        if lic.url:
+            entry["url"] = lic.url
+        items.append({"license": entry})
+    return items
+
+
+def _external_refs(c: Component) -> Iterator[dict[str, str]]:
+    if c.homepage:
+        yield {"type": WEBSITE, "url": c.homepage}
+    if c.fixed_output:
+        kind = VCS if c.fixed_output.rev else SOURCE
+        for url in c.fixed_output.urls:
+            yield {"type": kind, "url": url}
+
+
+def _component_properties(c: Component) -> Iterator[tuple[str, str]]:
+    yield "nix:store_path", c.store_path
+    if c.drv_path:
+        yield f"{P}drv_path", c.drv_path
+    if c.nar_hash:
+        yield "nix:narinfo:nar_hash", c.nar_hash
+    if c.nar_size is not None:
+        yield "nix:narinfo:nar_size", str(c.nar_size)
+    if c.deriver:
+        yield "nix:narinfo:deriver", c.deriver
+    if c.system:
+        yield "nix:narinfo:system", c.system
+    fod = c.fixed_output
+    if fod:
+        yield "nix:fod:method", fod.method
+        if fod.algo == "sha256":
+            yield "nix:fod:sha256", fod.hash_hex
+        else:
+            yield f"{P}fod:hash", f"{fod.algo}:{fod.hash_hex}"
+        for url in fod.urls:
+            yield "nix:fod:url", url
+        if fod.rev:
+            yield "nix:fod:rev", fod.rev
+    yield f"{P}closure", ",".join(c.closures)
+    if c.outputs:
+        yield f"{P}outputs", ",".join(c.outputs)
+    if not c.metadata_found:
+        yield f"{P}metadata", "unavailable"
+    if c.reproducible is not None:
+        yield f"{P}reproducible", "true" if c.reproducible else "false"
+
+
+def _document_properties(sbom: Sbom) -> Iterator[tuple[str, str]]:
+    meta = sbom.meta
+    yield f"{P}installable", meta.installable
+    yield f"{P}closure", meta.closure
+    if meta.system:
+        yield f"{P}system", meta.system
+    if meta.flake:
+        f = meta.flake
+        yield f"{P}flake:original_url", f.original_url
+        if f.locked_url:
+            yield f"{P}flake:locked_url", f.locked_url
+        if f.rev:
+            yield f"{P}flake:rev", f.rev
+        if f.nar_hash:
+            yield f"{P}flake:nar_hash", f.nar_hash
+        if f.last_modified is not None:
+            yield f"{P}flake:last_modified", str(f.last_modified)
+        for inp in f.inputs:
+            yield f"{P}flake:input", _canonical(
+                {k: v for k, v in (("name", inp.name), ("url", inp.locked_url), ("rev", inp.rev),
+                                   ("narHash", inp.nar_hash)) if v}
+            )
+    if meta.reproducibility is not None:
+        ok = all(c.reproducible for c in meta.reproducibility)
+        yield f"{P}reproducible", "true" if ok else "false"
+        for check in meta.reproducibility:
+            yield f"{P}reproducible:output", f"{check.path} {'identical' if check.reproducible else 'differs'}"
+
+
+def _props(pairs: Iterator[tuple[str, str]]) -> list[dict[str, str]]:
+    return [{"name": n, "value": v} for n, v in pairs]
