@@ -49,9 +49,10 @@ def parse_flake_metadata(doc: dict[str, Any], original: str) -> FlakeInfo:
             )
         )
     last_modified = locked.get("lastModified") if locked.get("type") != "path" else None
+    url = doc.get("url")
     return FlakeInfo(
         original_url=original,
-        locked_url=_locked_url(locked, doc.get("url")),
+        locked_url=_locked_url(locked, url) if locked.get("type") == "path" or not url else str(url),
         rev=locked.get("rev") or doc.get("revision"),
         nar_hash=locked.get("narHash"),
         last_modified=int(last_modified) if last_modified else None,

@@ -50,7 +50,8 @@ def to_document(sbom: Sbom, spec_version: str = "1.6") -> dict[str, Any]:
     tools = [{"type": "application", "name": TOOL_NAME, "version": meta.tool_version,
               "externalReferences": [{"type": WEBSITE, "url": TOOL_URL}]}]
     if meta.nix_version:
-        tools.append({"type": "application", "name": "nix", "version": meta.nix_version})
+        tools.append({"type": "application", "name": "nix", "version": _nix_version_number(meta.nix_version),
+                      "description": meta.nix_version})
     metadata["tools"] = {"components": tools}
     metadata["component"] = component_json(sbom.root)
     metadata["properties"] = _props(_document_properties(sbom))
@@ -89,6 +90,12 @@ def write_sbom(sbom: Sbom, path: str, spec_version: str = "1.6", *, validate: bo
     text = dumps_sbom(sbom, spec_version, validate=validate)
     write_atomic(path, text)
     return text
+
+
+def _nix_version_number(text: str) -> str:
+    """"nix (Determinate Nix 3.6.2) 2.29.0" -> "2.29.0" (Nix's own version is printed last)."""
+    words = text.split()
+    return words[-1] if words else text
 
 
 def _canonical(value: Any) -> str:

@@ -170,7 +170,7 @@ class _Assembler:
     ) -> None:
         self.drvs = drvs
         self.meta = meta
-        self.runtime = runtime_infos
+        self.infos = runtime_infos
         self.checks = {c.path: c.reproducible for c in checks or ()}
         self.out_to_drv: dict[str, Derivation] = {}
         for d in drvs.values():
@@ -201,7 +201,7 @@ class _Assembler:
         name = (m.pname if m and m.pname else None) or env_pname or parsed_name
         version = (m.version if m and m.version else None) or env_version or parsed_version
         if info is None and ref != d.path:
-            info = self.runtime.get(ref)
+            info = self.infos.get(ref)
         fod = d.fixed_output
         fixed = None
         if fod is not None and fod.hash_hex and fod.hash_algo:
@@ -259,7 +259,7 @@ class _Assembler:
         )
 
     def for_path(self, path: str, closures: tuple[Closure, ...], kind: ComponentKind | None = None) -> Component:
-        info = self.runtime.get(path)
+        info = self.infos.get(path)
         d = self.out_to_drv.get(path) or (self.drvs.get(info.deriver) if info and info.deriver else None)
         if d is not None:
             return self.from_drv(d, ref=path, closures=closures, kind=kind, info=info)
@@ -275,8 +275,8 @@ class _Assembler:
         root = self.for_path(main, ("runtime",), kind="application")
         deps: dict[str, tuple[str, ...]] = {}
         components = []
-        for path in sorted(self.runtime):
-            info = self.runtime[path]
+        for path in sorted(self.infos):
+            info = self.infos[path]
             deps[path] = tuple(r for r in info.references if r != path)
             if path != main:
                 components.append(self.for_path(path, ("runtime",)))
@@ -289,7 +289,7 @@ class _Assembler:
     def buildtime(
         self, drv_path: str, src_infos: dict[str, PathInfo]
     ) -> tuple[Component, tuple[Component, ...], dict[str, tuple[str, ...]]]:
-        runtime_paths = set(self.runtime)
+        runtime_paths = set(self.infos)
         refs = {p: self.drv_ref(d) for p, d in self.drvs.items()}
 
         def closures_of(path: str) -> tuple[Closure, ...]:
@@ -301,7 +301,7 @@ class _Assembler:
         root: Component | None = None
         for path, d in self.drvs.items():
             ref = refs[path]
-            info = self.runtime.get(ref)
+            info = self.infos.get(ref)
             comp = self.from_drv(
                 d, ref=ref, closures=closures_of(ref), info=info,
                 kind="application" if path == drv_path else None,

@@ -1,0 +1,191 @@
+"""Parse a CycloneDX JSON SBOM (ours, or another tool's) back into the :class:`Sbom` model.
+
+Ours round-trips exactly; for other producers, what they do not say stays unknown."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from pathlib import Path
+from typing import Any, cast
+
+from ..errors import InputError
+from .model import (
+    Closure,
+    Component,
+    ComponentKind,
+    FixedOutput,
+    FlakeInfo,
+    FlakeInput,
+    Hash,
+    License,
+    OutputCheck,
+    Sbom,
+    SbomMeta,
+)
+
+P = "nix-attest:"
+_KINDS = {"application", "library", "file"}
+
+
+def load_sbom(path: str | Path) -> Sbom:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot read SBOM {path}: {exc.strerror or exc}") from exc
+    return loads_sbom(text, source=str(path))
+
+
+def loads_sbom(text: str, *, source: str = "SBOM") -> Sbom:
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{source} is not JSON: {exc.msg} at line {exc.lineno}") from exc
+    return from_document(doc, source=source)
+
+
+def from_document(doc: Any, *, source: str = "SBOM") -> Sbom:
+    if not isinstance(doc, dict) or doc.get("bomFormat") != "CycloneDX":
+        raise InputError(f"{source} is not a CycloneDX JSON document (bomFormat missing)")
+    metadata = doc.get("metadata") or {}
+    root_doc = metadata.get("component")
+    if not isinstance(root_doc, dict):
+        raise InputError(f"{source} has no metadata.component (the root)")
+    doc_props = _props(metadata.get("properties"))
+    closure = cast(Closure, _first(doc_props, f"{P}closure") or "runtime")
+    root = _component(root_doc, default_closure=closure)
+    components = tuple(
+        sorted((_component(c, default_closure=closure) for c in doc.get("components") or []), key=lambda c: c.ref)
+    )
+    deps: dict[str, tuple[str, ...]] = {}
+    for d in doc.get("dependencies") or []:
+        ref = d.get("ref")
+        if isinstance(ref, str):
+            deps[ref] = tuple(sorted(str(x) for x in d.get("dependsOn") or []))
+    tools = (metadata.get("tools") or {})
+    tool_list = tools.get("components") if isinstance(tools, dict) else tools
+    tool_version, nix_version = "", None
+    for t in tool_list or []:
+        if t.get("name") == "nix-attest":
+            tool_version = str(t.get("version") or "")
+        elif t.get("name") == "nix":
+            nix_version = str(t.get("description") or t.get("version") or "") or None
+    checks = None
+    if f"{P}reproducible" in doc_props:
+        checks = tuple(
+            OutputCheck(path=line.rsplit(" ", 1)[0], reproducible=line.endswith(" identical"))
+            for line in doc_props.get(f"{P}reproducible:output", [])
+        )
+    meta = SbomMeta(
+        installable=_first(doc_props, f"{P}installable") or root.name,
+        closure=closure,
+        tool_version=tool_version,
+        nix_version=nix_version,
+        system=_first(doc_props, f"{P}system"),
+        flake=_flake(doc_props),
+        timestamp=metadata.get("timestamp"),
+        reproducibility=checks,
+        serial_number=doc.get("serialNumber"),
+    )
+    return Sbom(root=root, components=components, dependencies=dict(sorted(deps.items())), meta=meta)
+
+
+def _props(items: Any) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = defaultdict(list)
+    for p in items or []:
+        name, value = p.get("name"), p.get("value")
+        if isinstance(name, str) and isinstance(value, str):
+            out[name].append(value)
+    return out
+
+
+def _first(props: dict[str, list[str]], name: str) -> str | None:
+    values = props.get(name)
+    return values[0] if values else None
+
+
+def _licenses(items: Any) -> tuple[License, ...]:
+    out = []
+    for item in items or []:
+        if "expression" in item:
+            out.append(License(expression=str(item["expression"])))
+            continue
+        lic = item.get("license") or {}
+        if lic.get("id"):
+            out.append(License(expression=str(lic["id"]), url=lic.get("url")))
+        elif lic.get("name") or lic.get("url"):
+            out.append(License(name=lic.get("name"), url=lic.get("url")))
+    return tuple(out)
+
+
+def _component(c: dict[str, Any], *, default_closure: Closure) -> Component:
+    props = _props(c.get("properties"))
+    closure_text = _first(props, f"{P}closure")
+    if closure_text:
+        closures = tuple(sorted(cast(Closure, x) for x in closure_text.split(",") if x))
+    else:
+        scope = c.get("scope")
+        closures = ("runtime",) if scope in (None, "required") and default_closure == "runtime" else (default_closure,)
+    fod = None
+    method = _first(props, "nix:fod:method")
+    if method:
+        algo, hex_digest = "sha256", _first(props, "nix:fod:sha256") or ""
+        other = _first(props, f"{P}fod:hash")
+        if other and ":" in other:
+            algo, hex_digest = other.split(":", 1)
+        fod = FixedOutput(method=method, algo=algo, hash_hex=hex_digest,
+                          urls=tuple(props.get("nix:fod:url", [])), rev=_first(props, "nix:fod:rev"))
+    homepage = next(
+        (r.get("url") for r in c.get("externalReferences") or [] if r.get("type") == "website"), None
+    )
+    kind = c.get("type")
+    size = _first(props, "nix:narinfo:nar_size")
+    reproducible = _first(props, f"{P}reproducible")
+    ref = str(c.get("bom-ref") or c.get("purl") or c.get("name"))
+    outputs = _first(props, f"{P}outputs")
+    return Component(
+        ref=ref,
+        name=str(c.get("name") or ""),
+        version=c.get("version"),
+        store_path=_first(props, "nix:store_path") or ref,
+        kind=cast(ComponentKind, kind if kind in _KINDS else "library"),
+        purl=c.get("purl"),
+        drv_path=_first(props, f"{P}drv_path"),
+        closures=closures,
+        description=c.get("description"),
+        homepage=homepage,
+        licenses=_licenses(c.get("licenses")),
+        cpe=c.get("cpe"),
+        hashes=tuple(Hash(str(h.get("alg")), str(h.get("content")).lower()) for h in c.get("hashes") or []),
+        nar_hash=_first(props, "nix:narinfo:nar_hash"),
+        nar_size=int(size) if size and size.isdigit() else None,
+        deriver=_first(props, "nix:narinfo:deriver"),
+        fixed_output=fod,
+        metadata_found=_first(props, f"{P}metadata") != "unavailable",
+        reproducible=None if reproducible is None else reproducible == "true",
+        system=_first(props, "nix:narinfo:system"),
+        outputs=tuple(outputs.split(",")) if outputs else (),
+    )
+
+
+def _flake(props: dict[str, list[str]]) -> FlakeInfo | None:
+    original = _first(props, f"{P}flake:original_url")
+    if original is None:
+        return None
+    inputs = []
+    for raw in props.get(f"{P}flake:input", []):
+        try:
+            d = json.loads(raw)
+        except json.JSONDecodeError:
+            continue
+        inputs.append(FlakeInput(name=str(d.get("name")), locked_url=str(d.get("url")), rev=d.get("rev"),
+                                 nar_hash=d.get("narHash")))
+    lm = _first(props, f"{P}flake:last_modified")
+    return FlakeInfo(
+        original_url=original,
+        locked_url=_first(props, f"{P}flake:locked_url"),
+        rev=_first(props, f"{P}flake:rev"),
+        nar_hash=_first(props, f"{P}flake:nar_hash"),
+        last_modified=int(lm) if lm and lm.isdigit() else None,
+        inputs=tuple(inputs),
+    )
