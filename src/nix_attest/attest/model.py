@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+SBOM_PREDICATE_TYPE = "https://cyclonedx.org/bom"
+SLSA_PREDICATE_TYPE = "https://slsa.dev/provenance/v1"
+STATEMENT_TYPE = "https://in-toto.io/Statement/v1"
+INTOTO_PAYLOAD_TYPE = "application/vnd.in-toto+json"
+GITHUB_OIDC_ISSUER = "https://token.actions.githubusercontent.com"
+
 
 @dataclass(frozen=True, slots=True)
 class Subject:
@@ -30,3 +36,54 @@ class VerifiedAttestation:
     identity: str  # certificate SAN
     issuer: str
     checks: tuple[str, ...]  # human-readable list of what was verified
+    predicate_json: str | None = None  # the verified predicate (canonical JSON), for DSSE bundles
+    log_index: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class GitHubContext:
+    """What the GitHub Actions environment tells about the running workflow (all optional)."""
+
+    server_url: str = "https://github.com"
+    api_url: str = "https://api.github.com"
+    repository: str | None = None  # OWNER/REPO
+    workflow_ref: str | None = None  # OWNER/REPO/.github/workflows/x.yml@refs/heads/main
+    ref: str | None = None
+    sha: str | None = None
+    run_id: str | None = None
+    run_attempt: str | None = None
+    event_name: str | None = None
+
+    @property
+    def builder_id(self) -> str | None:
+        if not self.workflow_ref:
+            return None
+        return f"{self.server_url.rstrip('/')}/{self.workflow_ref}"
+
+    @property
+    def run_url(self) -> str | None:
+        if not (self.repository and self.run_id):
+            return None
+        url = f"{self.server_url.rstrip('/')}/{self.repository}/actions/runs/{self.run_id}"
+        return f"{url}/attempts/{self.run_attempt}" if self.run_attempt else url
+
+
+@dataclass(frozen=True, slots=True)
+class IdentityPolicy:
+    """Who must have signed: GitHub claims from the Fulcio certificate, and/or a SAN match."""
+
+    issuer: str = GITHUB_OIDC_ISSUER
+    repository: str | None = None  # OWNER/REPO
+    workflow: str | None = None  # .github/workflows/x.yml (path in the signer workflow's repo)
+    ref: str | None = None  # refs/heads/main, refs/tags/v1 (a bare name matches refs/heads|tags/NAME)
+    identity: str | None = None  # exact certificate SAN
+    identity_regexp: str | None = None  # full-match regular expression on the SAN
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyTarget:
+    """What the attestation must be about: exactly one of the three."""
+
+    sbom_path: str | None = None
+    store_path: str | None = None
+    file_path: str | None = None

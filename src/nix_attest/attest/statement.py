@@ -1,0 +1,112 @@
+"""in-toto Statement v1 documents: subjects and the CycloneDX SBOM predicate."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from ..errors import InputError
+from ..sbom.model import Sbom
+from .digest import sha256_file
+from .model import SBOM_PREDICATE_TYPE, STATEMENT_TYPE, Subject
+
+_HEX = frozenset("0123456789abcdef")
+
+
+def _is_sha256_hex(value: str) -> bool:
+    return len(value) == 64 and set(value) <= _HEX
+
+
+def root_subject(sbom: Sbom) -> Subject:
+    """The built root output: name = store path, sha256 = NAR sha256 (hex) from the SBOM."""
+    digest = sbom.root.sha256
+    if not digest:
+        raise InputError(
+            f"the SBOM root {sbom.root.store_path} has no SHA-256 NAR hash (it was not built): "
+            "build it and generate a runtime SBOM before signing"
+        )
+    return Subject(name=sbom.root.store_path, sha256=digest.lower())
+
+
+def root_subject_from_cyclonedx(doc: Mapping[str, Any]) -> Subject:
+    """Same as :func:`root_subject`, read straight from a CycloneDX JSON document's metadata.component."""
+    meta = doc.get("metadata")
+    component = meta.get("component") if isinstance(meta, Mapping) else None
+    if not isinstance(component, Mapping):
+        raise InputError("the SBOM has no metadata.component (the root output): not a nix-attest SBOM")
+    name = component.get("bom-ref") or component.get("name")
+    if not isinstance(name, str) or not name:
+        raise InputError("the SBOM's metadata.component has no bom-ref (store path)")
+    for h in component.get("hashes") or ():
+        if isinstance(h, Mapping) and h.get("alg") == "SHA-256" and isinstance(h.get("content"), str):
+            content = h["content"].lower()
+            if not _is_sha256_hex(content):
+                raise InputError(f"the SBOM root {name} has a malformed SHA-256 hash")
+            return Subject(name=name, sha256=content)
+    raise InputError(
+        f"the SBOM root {name} has no SHA-256 NAR hash (it was not built): "
+        "build it and generate a runtime SBOM before signing"
+    )
+
+
+def file_subjects(paths: Iterable[str | os.PathLike[str]]) -> tuple[Subject, ...]:
+    """One subject per file: name = file name (as ``gh attestation verify FILE`` expects), sha256 of bytes."""
+    return tuple(Subject(name=os.path.basename(os.fspath(p)), sha256=sha256_file(p)) for p in paths)
+
+
+def merge_subjects(*groups: Sequence[Subject]) -> tuple[Subject, ...]:
+    """Concatenate, dropping exact duplicates, keeping first-seen order."""
+    seen: set[Subject] = set()
+    out: list[Subject] = []
+    for group in groups:
+        for s in group:
+            if s not in seen:
+                seen.add(s)
+                out.append(s)
+    return tuple(out)
+
+
+def statement(
+    subjects: Sequence[Subject], predicate_type: str, predicate: Mapping[str, Any]
+) -> dict[str, Any]:
+    if not subjects:
+        raise InputError("an attestation needs at least one subject")
+    return {
+        "_type": STATEMENT_TYPE,
+        "subject": [{"name": s.name, "digest": {"sha256": s.sha256}} for s in subjects],
+        "predicateType": predicate_type,
+        "predicate": dict(predicate),
+    }
+
+
+def sbom_statement(cyclonedx: Mapping[str, Any], subjects: Sequence[Subject]) -> dict[str, Any]:
+    """The SBOM attestation: predicateType https://cyclonedx.org/bom, predicate = the CycloneDX document."""
+    for key in ("bomFormat", "specVersion", "serialNumber"):
+        if key not in cyclonedx:
+            raise InputError(f"the SBOM lacks {key!r}: GitHub's attestation service would not recognise it")
+    return statement(subjects, SBOM_PREDICATE_TYPE, cyclonedx)
+
+
+def parse_cyclonedx(text: str, source: str) -> dict[str, Any]:
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{source} is not JSON: {exc.msg} at line {exc.lineno}") from exc
+    if not isinstance(doc, dict) or doc.get("bomFormat") != "CycloneDX":
+        raise InputError(f"{source} is not a CycloneDX JSON document")
+    return doc
+
+
+def statement_subjects(stmt: Mapping[str, Any]) -> tuple[Subject, ...]:
+    """Subjects of a parsed statement that carry a sha256 digest (others are ignored)."""
+    out: list[Subject] = []
+    for s in stmt.get("subject") or ():
+        if not isinstance(s, Mapping):
+            continue
+        digest = s.get("digest")
+        value = digest.get("sha256") if isinstance(digest, Mapping) else None
+        if isinstance(value, str):
+            out.append(Subject(name=str(s.get("name", "")), sha256=value.lower()))
+    return tuple(out)

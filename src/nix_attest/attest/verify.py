@@ -1,0 +1,239 @@
+"""Verify a Sigstore bundle: signature, chain, SCT, transparency log, signer identity, and the subject.
+
+Works without Nix for files and SBOMs; a store path's NAR hash is computed with ``nix-store --dump``.
+DSSE / in-toto bundles and message-signature (hashedrekord) bundles, media types v0.1 to v0.3.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+from sigstore.errors import Error as SigstoreError
+from sigstore.errors import VerificationError as SigstoreVerificationError
+from sigstore.hashes import Hashed
+from sigstore.models import Bundle, TrustedRoot
+from sigstore.verify import Verifier
+from sigstore_models.common.v1 import HashAlgorithm
+
+from ..errors import InputError, VerificationError
+from .digest import nar_sha256_hex, sha256_file
+from .identity import GitHubIdentityPolicy, IdentityMismatch
+from .model import (
+    INTOTO_PAYLOAD_TYPE,
+    SBOM_PREDICATE_TYPE,
+    IdentityPolicy,
+    Subject,
+    VerifiedAttestation,
+    VerifyTarget,
+)
+from .statement import root_subject_from_cyclonedx, statement_subjects
+
+MESSAGE_SIGNATURE = "sigstore:message-signature"
+_STATEMENT_TYPES = ("https://in-toto.io/Statement/v1", "https://in-toto.io/Statement/v0.1")
+_ARTIFACT_MISMATCH = ("message digest mismatch", "signature is invalid for input", "hash does not match")
+
+NarHasher = Callable[[str], str]
+
+
+def load_bundle(path: str | os.PathLike[str]) -> tuple[Bundle, dict[str, Any]]:
+    """Parse a bundle file; a truncated, non-JSON or malformed bundle is a verification failure."""
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read bundle {path}: {exc.strerror or exc}") from exc
+    try:
+        doc = json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise VerificationError(f"bundle {path} is not JSON (truncated or corrupted?)") from exc
+    if not isinstance(doc, dict) or "mediaType" not in doc:
+        raise VerificationError(f"bundle {path} is not a Sigstore bundle (no mediaType)")
+    try:
+        bundle = Bundle.from_json(raw)
+    except (SigstoreError, ValidationError, ValueError, KeyError) as exc:
+        raise VerificationError(f"bundle {path} is not a valid Sigstore bundle: {_first_line(exc)}") from exc
+    return bundle, doc
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return (text[0] if text else type(exc).__name__)[:300]
+
+
+def _sigstore_failure(exc: SigstoreError) -> VerificationError:
+    if isinstance(exc, IdentityMismatch):
+        return VerificationError(f"identity check failed: {exc}")
+    msg = _first_line(exc)
+    low = msg.lower()
+    if "chain" in low or "certificate" in low or "sct" in low:
+        what = "certificate check failed"
+    elif "log entry" in low or "inclusion" in low or "checkpoint" in low or "set:" in low:
+        what = "transparency log check failed"
+    elif "time" in low:
+        what = "signing time check failed"
+    else:
+        what = "signature check failed"
+    return VerificationError(f"{what}: {msg}")
+
+
+def _target_digest(target: VerifyTarget, nar_hasher: NarHasher) -> tuple[str, str]:
+    """(label, sha256 hex) of the thing the attestation must be about."""
+    chosen = [v for v in (target.sbom_path, target.store_path, target.file_path) if v]
+    if len(chosen) != 1:
+        raise InputError("give exactly one of --sbom, --store-path, --file")
+    if target.store_path:
+        return f"store path {target.store_path} (NAR sha256)", nar_hasher(target.store_path)
+    path = target.sbom_path or target.file_path
+    assert path is not None
+    return f"{path} (sha256)", sha256_file(path)
+
+
+def _load_sbom_json(path: str) -> dict[str, Any]:
+    try:
+        doc = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(f"cannot read SBOM {path}: {exc.strerror or exc}") from exc
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise VerificationError(f"SBOM {path} is not JSON") from exc
+    if not isinstance(doc, dict):
+        raise VerificationError(f"SBOM {path} is not a JSON object")
+    return doc
+
+
+def _subjects_text(subjects: tuple[Subject, ...]) -> str:
+    shown = ", ".join(f"{s.name}={s.sha256[:12]}…" for s in subjects[:4])
+    return shown + (f" and {len(subjects) - 4} more" if len(subjects) > 4 else "")
+
+
+def _check_dsse_target(
+    stmt: Mapping[str, Any], subjects: tuple[Subject, ...], target: VerifyTarget, nar_hasher: NarHasher
+) -> list[str]:
+    checks: list[str] = []
+    digests = {s.sha256 for s in subjects}
+    if target.sbom_path:
+        doc = _load_sbom_json(target.sbom_path)
+        if stmt.get("predicateType") == SBOM_PREDICATE_TYPE:
+            if stmt.get("predicate") != doc:
+                raise VerificationError(
+                    f"SBOM check failed: {target.sbom_path} differs from the SBOM in the attestation"
+                )
+            checks.append(f"SBOM {target.sbom_path} equals the attested SBOM")
+        file_digest = sha256_file(target.sbom_path)
+        try:
+            root = root_subject_from_cyclonedx(doc)
+        except InputError:
+            root = None
+        if root is not None and root.sha256 in digests:
+            checks.append(f"subject {root.name} (the SBOM's root, NAR sha256 {root.sha256}) is attested")
+        elif file_digest in digests:
+            checks.append(f"subject {target.sbom_path} (sha256 {file_digest}) is attested")
+        elif stmt.get("predicateType") != SBOM_PREDICATE_TYPE or root is not None:
+            what = f"the SBOM's root {root.name} ({root.sha256})" if root else f"{target.sbom_path}"
+            raise VerificationError(
+                f"subject check failed: {what} is not a subject of the attestation "
+                f"(subjects: {_subjects_text(subjects)})"
+            )
+        return checks
+    label, digest = _target_digest(target, nar_hasher)
+    if digest not in digests:
+        raise VerificationError(
+            f"subject check failed: {label} {digest} is not a subject of the attestation "
+            f"(subjects: {_subjects_text(subjects)})"
+        )
+    checks.append(f"subject digest matches {label} {digest}")
+    return checks
+
+
+def verify_attestation(
+    bundle_path: str | os.PathLike[str],
+    target: VerifyTarget,
+    policy: IdentityPolicy,
+    trusted_root: TrustedRoot,
+    *,
+    nar_hasher: NarHasher = nar_sha256_hex,
+) -> VerifiedAttestation:
+    """Verify everything; raise :class:`VerificationError` naming the first check that failed."""
+    bundle, doc = load_bundle(bundle_path)
+    try:
+        gh_policy = GitHubIdentityPolicy(policy)
+    except Exception as exc:  # re.error or the identity/regexp conflict
+        raise InputError(f"invalid identity policy: {exc}") from exc
+    verifier = Verifier(trusted_root=trusted_root)
+    media = str(doc.get("mediaType"))
+    log_index = _log_index(doc)
+    base_checks = [
+        f"bundle {media.rsplit('=', 1)[-1] if 'version=' in media else media}",
+        "signature, certificate chain to the trusted root, SCT",
+        f"transparency log inclusion (log index {log_index})" if log_index is not None else "signed time",
+    ]
+
+    if "dsseEnvelope" in doc:
+        try:
+            payload_type, payload = verifier.verify_dsse(bundle, gh_policy)
+        except SigstoreError as exc:
+            raise _sigstore_failure(exc) from exc
+        if payload_type != INTOTO_PAYLOAD_TYPE:
+            raise VerificationError(
+                f"statement check failed: DSSE payload type is {payload_type}, not in-toto"
+            )
+        try:
+            stmt = json.loads(payload)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise VerificationError("statement check failed: the signed payload is not JSON") from exc
+        if not isinstance(stmt, dict) or stmt.get("_type") not in _STATEMENT_TYPES:
+            raise VerificationError("statement check failed: the signed payload is not an in-toto statement")
+        subjects = statement_subjects(stmt)
+        if not subjects:
+            raise VerificationError("statement check failed: no subject has a sha256 digest")
+        target_checks = _check_dsse_target(stmt, subjects, target, nar_hasher)
+        predicate = stmt.get("predicate")
+        return VerifiedAttestation(
+            bundle_path=str(bundle_path),
+            predicate_type=str(stmt.get("predicateType", "")),
+            subjects=subjects,
+            identity=(gh_policy.claims.san if gh_policy.claims else None) or "",
+            issuer=(gh_policy.claims.issuer if gh_policy.claims else None) or "",
+            checks=(*base_checks, *gh_policy.checked, "in-toto statement", *target_checks),
+            predicate_json=json.dumps(predicate, sort_keys=True) if predicate is not None else None,
+            log_index=log_index,
+        )
+
+    label, digest = _target_digest(target, nar_hasher)
+    hashed = Hashed(algorithm=HashAlgorithm.SHA2_256, digest=bytes.fromhex(digest))
+    try:
+        verifier.verify_artifact(hashed, bundle, gh_policy)
+    except SigstoreError as exc:
+        if isinstance(exc, SigstoreVerificationError) and any(
+            m in str(exc).lower() for m in _ARTIFACT_MISMATCH
+        ):
+            raise VerificationError(
+                f"subject check failed: {label} {digest} is not the signed artifact"
+            ) from exc
+        raise _sigstore_failure(exc) from exc
+    name = target.store_path or os.path.basename(target.sbom_path or target.file_path or "")
+    return VerifiedAttestation(
+        bundle_path=str(bundle_path),
+        predicate_type=MESSAGE_SIGNATURE,
+        subjects=(Subject(name=name, sha256=digest),),
+        identity=(gh_policy.claims.san if gh_policy.claims else None) or "",
+        issuer=(gh_policy.claims.issuer if gh_policy.claims else None) or "",
+        checks=(*base_checks, *gh_policy.checked, f"signed artifact is {label} {digest}"),
+        log_index=log_index,
+    )
+
+
+def _log_index(doc: Mapping[str, Any]) -> int | None:
+    entries = (doc.get("verificationMaterial") or {}).get("tlogEntries") or []
+    try:
+        return int(entries[0]["logIndex"]) if entries else None
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
