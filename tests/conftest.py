@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ipaddress
+import os
+import shutil
 import socket
 from collections.abc import Iterator
 from typing import Any
@@ -55,3 +57,17 @@ def _loopback_only() -> Iterator[None]:
     mp.setattr(socket, "getaddrinfo", _guarded_getaddrinfo)
     yield
     mp.undo()
+
+
+# Nix in tests: never wait for a binary cache (no network here).
+os.environ.setdefault("NIX_CONFIG", "substituters =\nwarn-dirty = false")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked `nix` need a working nix; in CI a missing nix is a failure, not a skip."""
+    if shutil.which("nix") or os.environ.get("CI"):
+        return
+    skip = pytest.mark.skip(reason="nix is not installed (CI installs it)")
+    for item in items:
+        if "nix" in item.keywords:
+            item.add_marker(skip)

@@ -16,15 +16,15 @@ from .errors import EXIT_USAGE, NixAttestError
 COMMANDS = ("build", "sbom", "sign", "verify", "check", "diff", "comment", "run")
 
 
-class _Command(Protocol):
-    def register(self, sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None: ...
-
-
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)
         sys.stderr.write(f"nix-attest: error: {message}\n")
         raise SystemExit(EXIT_USAGE)
+
+
+class _Command(Protocol):
+    def register(self, sub: argparse._SubParsersAction[_Parser]) -> None: ...
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -6,27 +6,31 @@ import argparse
 import json
 import sys
 
+from ..errors import UsageError
 from ..nix import build as nixbuild
 from ..nix.installable import parse_installable
 from ..nix.meta import evaluate
 from ..nix.runner import Nix
 from ..sbom.model import OutputCheck
-from .common import add_installable_args, installable_kwargs, report_rebuild
+from .common import add_installable_args, report_rebuild
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("build", help="build an installable and print its output paths")
     add_installable_args(p)
     p.add_argument("--json", action="store_true", help="print a JSON object instead of one path per line")
-    p.add_argument("--check-reproducible", action="store_true",
-                   help="rebuild (nix build --rebuild) and report per output whether it is bit-identical")
+    p.add_argument(
+        "--check-reproducible",
+        action="store_true",
+        help="rebuild (nix build --rebuild) and report per output whether it is bit-identical",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress output")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     nix = Nix(quiet=args.quiet)
-    inst = parse_installable(**installable_kwargs(args))
+    inst = parse_installable(args.installable, file=args.file, attr=args.attr)
     drv_path = inst.text if inst.kind == "drv" else None
     if inst.evaluable:
         drv_path = evaluate(nix, inst).drv_path
@@ -39,11 +43,11 @@ def run(args: argparse.Namespace) -> int:
             info = nixbuild.path_info(nix, [inst.text])[inst.text]
             drv = info.deriver
         if drv is None:
-            from ..errors import UsageError
-
             raise UsageError(f"cannot rebuild {inst.text}: its deriver is unknown")
-        checks = [OutputCheck(r.path, r.reproducible, r.detail)
-                  for r in nixbuild.rebuild(nix, drv, sorted(set(outputs.values())))]
+        checks = [
+            OutputCheck(r.path, r.reproducible, r.detail)
+            for r in nixbuild.rebuild(nix, drv, sorted(set(outputs.values())))
+        ]
     if args.json:
         doc: dict[str, object] = {"drvPath": drv_path, "outputs": dict(sorted(outputs.items()))}
         if args.check_reproducible:

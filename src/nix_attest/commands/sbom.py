@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ..fsutil import write_atomic
 from ..sbom.cyclonedx import dumps_sbom
 from ..sbom.generate import generate_sbom
-from ..fsutil import write_atomic
 from .common import add_installable_args, installable_kwargs, report_rebuild
 
 
@@ -21,12 +21,17 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         ),
     )
     add_installable_args(p)
-    p.add_argument("-o", "--output", required=True, metavar="FILE", help="where to write the SBOM ('-' = stdout)")
+    p.add_argument(
+        "-o", "--output", required=True, metavar="FILE", help="where to write the SBOM ('-' = stdout)"
+    )
     p.add_argument("--closure", choices=("runtime", "buildtime"), help="which closure to describe")
     p.add_argument("--no-build", action="store_true", help="derive the buildtime SBOM from evaluation alone")
     p.add_argument("--spec-version", choices=("1.6", "1.5"), default="1.6", help="CycloneDX version (1.6)")
-    p.add_argument("--check-reproducible", action="store_true",
-                   help="rebuild and record whether each output is bit-identical")
+    p.add_argument(
+        "--check-reproducible",
+        action="store_true",
+        help="rebuild and record whether each output is bit-identical",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress output")
     p.set_defaults(func=run)
 

@@ -101,4 +101,3 @@ def rebuild(nix: Nix, drv_path: str, outputs: Sequence[str]) -> list[RebuildResu
     except NixError as err:
         raise NixBuildError(f"rebuild of {drv_path} failed: {trim_nix_error(str(err))}") from err
     return [RebuildResult(p, True, "bit-identical") for p in sorted(outputs)]
-

@@ -74,7 +74,8 @@ def parse_derivations(doc: Any, store_dir: str = STORE_DIR) -> dict[str, Derivat
 def parse_derivation(path: str, d: Mapping[str, Any], store_dir: str = STORE_DIR) -> Derivation:
     env = {str(k): str(v) for k, v in (d.get("env") or {}).items()}
     outputs = tuple(
-        _parse_output(name, spec or {}, store_dir) for name, spec in sorted((d.get("outputs") or {}).items())
+        _parse_output(name, spec or {}, store_dir, env.get(name))
+        for name, spec in sorted((d.get("outputs") or {}).items())
     )
     inputs = d.get("inputs")
     if isinstance(inputs, dict):  # v4+
@@ -85,10 +86,8 @@ def parse_derivation(path: str, d: Mapping[str, Any], store_dir: str = STORE_DIR
         raw_srcs = d.get("inputSrcs") or []
     input_drvs: dict[str, tuple[str, ...]] = {}
     for drv, spec in raw_drvs.items():
-        if isinstance(spec, dict):  # v2+: {outputs: [...], dynamicOutputs: {...}}
-            names = spec.get("outputs") or []
-        else:
-            names = spec or []
+        # v1: a list of output names; v2+: {outputs: [...], dynamicOutputs: {...}}
+        names = (spec.get("outputs") if isinstance(spec, dict) else spec) or []
         input_drvs[absolute(drv, store_dir)] = tuple(sorted(str(n) for n in names))
     name = str(d.get("name") or env.get("name") or path.rsplit("/", 1)[-1][33:].removesuffix(".drv"))
     return Derivation(
@@ -102,8 +101,9 @@ def parse_derivation(path: str, d: Mapping[str, Any], store_dir: str = STORE_DIR
     )
 
 
-def _parse_output(name: str, spec: Mapping[str, Any], store_dir: str) -> DrvOutput:
-    raw_path = spec.get("path")
+def _parse_output(name: str, spec: Mapping[str, Any], store_dir: str, env_path: str | None) -> DrvOutput:
+    # v4 may omit a fixed output's path; the builder environment still names it
+    raw_path = spec.get("path") or (env_path if env_path and env_path.startswith(store_dir + "/") else None)
     path = absolute(str(raw_path), store_dir) if raw_path else None
     method = spec.get("method")
     algo = spec.get("hashAlgo")

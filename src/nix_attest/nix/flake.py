@@ -10,7 +10,9 @@ from .runner import Nix
 
 
 def flake_metadata(nix: Nix, flake_ref: str) -> FlakeInfo:
-    out = nix.run(["flake", "metadata", "--json", flake_ref], what="nix flake metadata", installable=flake_ref)
+    out = nix.run(
+        ["flake", "metadata", "--json", flake_ref], what="nix flake metadata", installable=flake_ref
+    )
     return parse_flake_metadata(json.loads(out), flake_ref)
 
 

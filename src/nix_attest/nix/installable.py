@@ -52,7 +52,9 @@ def parse_installable(text: str | None, *, file: str | None = None, attr: str | 
     if attr is not None:
         raise UsageError("-A ATTR needs -f FILE")
     if not text:
-        raise UsageError("missing INSTALLABLE (a flake ref like .#pkg, -f FILE -A attr, a store path or .drv)")
+        raise UsageError(
+            "missing INSTALLABLE (a flake ref like .#pkg, -f FILE -A attr, a store path or .drv)"
+        )
     if text.startswith(STORE_DIR + "/") and "#" not in text:
         path = text.rstrip("/")
         if path.endswith(".drv") or path.endswith(".drv^*"):

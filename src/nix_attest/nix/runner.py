@@ -12,9 +12,11 @@ from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TextIO
 
 from ..errors import (
     InvalidStorePath,
+    NixAttestError,
     NixBuildError,
     NixError,
     NixEvalError,
@@ -89,7 +91,7 @@ class Nix:
     binary: str | None = None
     quiet: bool = False
     extra_args: Sequence[str] = ()
-    progress_stream: object = field(default=None, repr=False)
+    progress_stream: TextIO | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         found = self.binary or shutil.which("nix")
@@ -125,14 +127,14 @@ class Nix:
         """Run a long command (build, rebuild) showing progress: Nix's progress bar on a terminal,
         plain log lines otherwise, nothing with ``quiet``."""
         stream = self.progress_stream or sys.stderr
-        tty = hasattr(stream, "isatty") and stream.isatty()  # type: ignore[attr-defined]
+        tty = stream.isatty()
         log_format = ["--log-format", "bar-with-logs"] if tty and not self.quiet else ["--log-format", "raw"]
         cmd = self.command([*log_format, *args])
         if tty and not self.quiet:
-            proc = subprocess.run(cmd, stdout=subprocess.PIPE, text=True, check=False, env=_env())
-            if proc.returncode != 0:
-                raise _classify(f"{what} failed (see Nix's log above)", "", installable, build=True)
-            return proc.stdout
+            done = subprocess.run(cmd, stdout=subprocess.PIPE, text=True, check=False, env=_env())
+            if done.returncode != 0:
+                raise _classify(what, "", installable, build=True)
+            return done.stdout
         tail: deque[str] = deque(maxlen=60)
         with subprocess.Popen(
             cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env()
@@ -141,8 +143,8 @@ class Nix:
             for line in proc.stderr:
                 tail.append(line)
                 if not self.quiet:
-                    stream.write(f"nix: {strip_ansi(line).rstrip()}\n")  # type: ignore[attr-defined]
-            stdout = proc.stdout.read()
+                    stream.write(f"nix: {strip_ansi(line).rstrip()}\n")
+            stdout: str = proc.stdout.read()
             code = proc.wait()
         if code != 0:
             raise _classify(what, "".join(tail), installable, build=True)
@@ -166,7 +168,7 @@ def _env() -> dict[str, str]:
     return env
 
 
-def _classify(what: str, stderr: str, installable: str | None, *, build: bool) -> NixError | UnknownInstallable:
+def _classify(what: str, stderr: str, installable: str | None, *, build: bool) -> NixAttestError:
     message = trim_nix_error(stderr) if stderr else ""
     lowered = message.lower()
     subject = f" {installable!r}" if installable else ""
@@ -174,8 +176,10 @@ def _classify(what: str, stderr: str, installable: str | None, *, build: bool) -
         return InvalidStorePath(f"store path not valid: {message}")
     if any(p in lowered for p in _UNKNOWN_PATTERNS):
         return UnknownInstallable(f"unknown installable{subject}: {message}")
-    if build and ("failed" in lowered or "builder for" in lowered or not message):
-        return NixBuildError(f"build of{subject or ' the installable'} failed: {message or what}")
+    if build:
+        return NixBuildError(
+            f"{what} of{subject or ' the installable'} failed: {message or 'see the log above'}"
+        )
     if "error" in stderr.lower() or message:
         return NixEvalError(f"{what} failed{' for' + subject if subject else ''}: {message}")
     return NixError(f"{what} failed")

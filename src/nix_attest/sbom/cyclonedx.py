@@ -47,11 +47,23 @@ def to_document(sbom: Sbom, spec_version: str = "1.6") -> dict[str, Any]:
     if meta.timestamp:
         metadata["timestamp"] = meta.timestamp
     metadata["lifecycles"] = [{"phase": "build" if sbom.root.is_runtime else "pre-build"}]
-    tools = [{"type": "application", "name": TOOL_NAME, "version": meta.tool_version,
-              "externalReferences": [{"type": WEBSITE, "url": TOOL_URL}]}]
+    tools = [
+        {
+            "type": "application",
+            "name": TOOL_NAME,
+            "version": meta.tool_version,
+            "externalReferences": [{"type": WEBSITE, "url": TOOL_URL}],
+        }
+    ]
     if meta.nix_version:
-        tools.append({"type": "application", "name": "nix", "version": _nix_version_number(meta.nix_version),
-                      "description": meta.nix_version})
+        tools.append(
+            {
+                "type": "application",
+                "name": "nix",
+                "version": _nix_version_number(meta.nix_version),
+                "description": meta.nix_version,
+            }
+        )
     metadata["tools"] = {"components": tools}
     metadata["component"] = component_json(sbom.root)
     metadata["properties"] = _props(_document_properties(sbom))
@@ -67,8 +79,18 @@ def to_document(sbom: Sbom, spec_version: str = "1.6") -> dict[str, Any]:
         ],
     }
     doc["serialNumber"] = serial_number(doc)
-    return {k: doc[k] for k in ("bomFormat", "specVersion", "serialNumber", "version", "metadata",
-                                "components", "dependencies")}
+    return {
+        k: doc[k]
+        for k in (
+            "bomFormat",
+            "specVersion",
+            "serialNumber",
+            "version",
+            "metadata",
+            "components",
+            "dependencies",
+        )
+    }
 
 
 def serial_number(doc: dict[str, Any]) -> str:
@@ -93,7 +115,7 @@ def write_sbom(sbom: Sbom, path: str, spec_version: str = "1.6", *, validate: bo
 
 
 def _nix_version_number(text: str) -> str:
-    """"nix (Determinate Nix 3.6.2) 2.29.0" -> "2.29.0" (Nix's own version is printed last)."""
+    """ "nix (Determinate Nix 3.6.2) 2.29.0" -> "2.29.0" (Nix's own version is printed last)."""
     words = text.split()
     return words[-1] if words else text
 
@@ -129,8 +151,10 @@ def component_json(c: Component) -> dict[str, Any]:
 def licenses_json(licenses: tuple[License, ...]) -> list[dict[str, Any]]:
     if not licenses:
         return []
-    if len(licenses) == 1 and licenses[0].expression and (
-        is_compound(licenses[0].expression) or not is_supported_id(licenses[0].expression)
+    if (
+        len(licenses) == 1
+        and licenses[0].expression
+        and (is_compound(licenses[0].expression) or not is_supported_id(licenses[0].expression))
     ):
         return [{"expression": licenses[0].expression}]
     items = []
@@ -204,15 +228,29 @@ def _document_properties(sbom: Sbom) -> Iterator[tuple[str, str]]:
         if f.last_modified is not None:
             yield f"{P}flake:last_modified", str(f.last_modified)
         for inp in f.inputs:
-            yield f"{P}flake:input", _canonical(
-                {k: v for k, v in (("name", inp.name), ("url", inp.locked_url), ("rev", inp.rev),
-                                   ("narHash", inp.nar_hash)) if v}
+            yield (
+                f"{P}flake:input",
+                _canonical(
+                    {
+                        k: v
+                        for k, v in (
+                            ("name", inp.name),
+                            ("url", inp.locked_url),
+                            ("rev", inp.rev),
+                            ("narHash", inp.nar_hash),
+                        )
+                        if v
+                    }
+                ),
             )
     if meta.reproducibility is not None:
         ok = all(c.reproducible for c in meta.reproducibility)
         yield f"{P}reproducible", "true" if ok else "false"
         for check in meta.reproducibility:
-            yield f"{P}reproducible:output", f"{check.path} {'identical' if check.reproducible else 'differs'}"
+            yield (
+                f"{P}reproducible:output",
+                f"{check.path} {'identical' if check.reproducible else 'differs'}",
+            )
 
 
 def _props(pairs: Iterator[tuple[str, str]]) -> list[dict[str, str]]:

@@ -207,7 +207,10 @@ class _Assembler:
         if fod is not None and fod.hash_hex and fod.hash_algo:
             urls = tuple((d.env.get("urls") or d.env.get("url") or "").split())
             fixed = FixedOutput(
-                method=fod.method or "flat", algo=fod.hash_algo, hash_hex=fod.hash_hex, urls=urls,
+                method=fod.method or "flat",
+                algo=fod.hash_algo,
+                hash_hex=fod.hash_hex,
+                urls=urls,
                 rev=d.env.get("rev") or None,
             )
         hashes: tuple[Hash, ...] = ()
@@ -258,7 +261,9 @@ class _Assembler:
             metadata_found=False,
         )
 
-    def for_path(self, path: str, closures: tuple[Closure, ...], kind: ComponentKind | None = None) -> Component:
+    def for_path(
+        self, path: str, closures: tuple[Closure, ...], kind: ComponentKind | None = None
+    ) -> Component:
         info = self.infos.get(path)
         d = self.out_to_drv.get(path) or (self.drvs.get(info.deriver) if info and info.deriver else None)
         if d is not None:
@@ -297,13 +302,15 @@ class _Assembler:
 
         components: dict[str, Component] = {}
         deps: dict[str, tuple[str, ...]] = {}
-        root_ref = refs[drv_path]
         root: Component | None = None
         for path, d in self.drvs.items():
             ref = refs[path]
             info = self.infos.get(ref)
             comp = self.from_drv(
-                d, ref=ref, closures=closures_of(ref), info=info,
+                d,
+                ref=ref,
+                closures=closures_of(ref),
+                info=info,
                 kind="application" if path == drv_path else None,
             )
             if path == drv_path:
@@ -339,5 +346,3 @@ def _dedupe(items: Iterable[License]) -> tuple[License, ...]:
     for item in items:
         seen.setdefault(item, None)
     return tuple(seen)
-
-

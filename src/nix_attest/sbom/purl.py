@@ -3,12 +3,12 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 from packageurl import PackageURL
 
 
-@lru_cache(maxsize=None)
+@cache
 def nix_purl(name: str, version: str | None) -> str:
     return str(PackageURL(type="nix", name=name, version=version or None).to_string())
 

@@ -55,14 +55,16 @@ def from_document(doc: Any, *, source: str = "SBOM") -> Sbom:
     closure = cast(Closure, _first(doc_props, f"{P}closure") or "runtime")
     root = _component(root_doc, default_closure=closure)
     components = tuple(
-        sorted((_component(c, default_closure=closure) for c in doc.get("components") or []), key=lambda c: c.ref)
+        sorted(
+            (_component(c, default_closure=closure) for c in doc.get("components") or []), key=lambda c: c.ref
+        )
     )
     deps: dict[str, tuple[str, ...]] = {}
     for d in doc.get("dependencies") or []:
         ref = d.get("ref")
         if isinstance(ref, str):
             deps[ref] = tuple(sorted(str(x) for x in d.get("dependsOn") or []))
-    tools = (metadata.get("tools") or {})
+    tools = metadata.get("tools") or {}
     tool_list = tools.get("components") if isinstance(tools, dict) else tools
     tool_version, nix_version = "", None
     for t in tool_list or []:
@@ -125,7 +127,11 @@ def _component(c: dict[str, Any], *, default_closure: Closure) -> Component:
         closures = tuple(sorted(cast(Closure, x) for x in closure_text.split(",") if x))
     else:
         scope = c.get("scope")
-        closures = ("runtime",) if scope in (None, "required") and default_closure == "runtime" else (default_closure,)
+        closures = (
+            ("runtime",)
+            if scope in (None, "required") and default_closure == "runtime"
+            else (default_closure,)
+        )
     fod = None
     method = _first(props, "nix:fod:method")
     if method:
@@ -133,8 +139,13 @@ def _component(c: dict[str, Any], *, default_closure: Closure) -> Component:
         other = _first(props, f"{P}fod:hash")
         if other and ":" in other:
             algo, hex_digest = other.split(":", 1)
-        fod = FixedOutput(method=method, algo=algo, hash_hex=hex_digest,
-                          urls=tuple(props.get("nix:fod:url", [])), rev=_first(props, "nix:fod:rev"))
+        fod = FixedOutput(
+            method=method,
+            algo=algo,
+            hash_hex=hex_digest,
+            urls=tuple(props.get("nix:fod:url", [])),
+            rev=_first(props, "nix:fod:rev"),
+        )
     homepage = next(
         (r.get("url") for r in c.get("externalReferences") or [] if r.get("type") == "website"), None
     )
@@ -178,8 +189,14 @@ def _flake(props: dict[str, list[str]]) -> FlakeInfo | None:
             d = json.loads(raw)
         except json.JSONDecodeError:
             continue
-        inputs.append(FlakeInput(name=str(d.get("name")), locked_url=str(d.get("url")), rev=d.get("rev"),
-                                 nar_hash=d.get("narHash")))
+        inputs.append(
+            FlakeInput(
+                name=str(d.get("name")),
+                locked_url=str(d.get("url")),
+                rev=d.get("rev"),
+                nar_hash=d.get("narHash"),
+            )
+        )
     lm = _first(props, f"{P}flake:last_modified")
     return FlakeInfo(
         original_url=original,
