@@ -42,7 +42,10 @@ def der_octet_string(body: bytes) -> bytes:
 
 def _name(cn: str) -> x509.Name:
     return x509.Name(
-        [x509.NameAttribute(NameOID.ORGANIZATION_NAME, "nix-attest-test"), x509.NameAttribute(NameOID.COMMON_NAME, cn)]
+        [
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "nix-attest-test"),
+            x509.NameAttribute(NameOID.COMMON_NAME, cn),
+        ]
     )
 
 
@@ -93,7 +96,11 @@ class CertificateAuthority:
         return cls(root_key, root, inter_key, inter, ec.generate_private_key(ec.SECP256R1()))
 
     def _leaf_builder(
-        self, public_key: ec.EllipticCurvePublicKey, claims: Mapping[str, object], serial: int, now: dt.datetime
+        self,
+        public_key: ec.EllipticCurvePublicKey,
+        claims: Mapping[str, object],
+        serial: int,
+        now: dt.datetime,
     ) -> x509.CertificateBuilder:
         issuer = str(claims["iss"])
         san = (

@@ -73,10 +73,16 @@ def canonical_body(proposed: dict[str, Any]) -> bytes:
             "apiVersion": "0.0.1",
             "kind": "dsse",
             "spec": {
-                "envelopeHash": {"algorithm": "sha256", "value": hashlib.sha256(envelope_text.encode()).hexdigest()},
+                "envelopeHash": {
+                    "algorithm": "sha256",
+                    "value": hashlib.sha256(envelope_text.encode()).hexdigest(),
+                },
                 "payloadHash": {"algorithm": "sha256", "value": hashlib.sha256(payload).hexdigest()},
                 "signatures": [
-                    {"signature": base64.b64encode(base64.b64decode(s["sig"])).decode(), "verifier": verifiers[0]}
+                    {
+                        "signature": base64.b64encode(base64.b64decode(s["sig"])).decode(),
+                        "verifier": verifiers[0],
+                    }
                     for s in envelope["signatures"]
                 ],
             },

@@ -188,7 +188,12 @@ class SigstoreStack:
         start = "2020-01-01T00:00:00Z"
 
         def service(url: str) -> dict[str, Any]:
-            return {"url": url, "majorApiVersion": 1, "validFor": {"start": start}, "operator": "nix-attest-test"}
+            return {
+                "url": url,
+                "majorApiVersion": 1,
+                "validFor": {"start": start},
+                "operator": "nix-attest-test",
+            }
 
         return {
             "mediaType": "application/vnd.dev.sigstore.signingconfig.v0.2+json",

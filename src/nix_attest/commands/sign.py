@@ -1,0 +1,95 @@
+"""`nix-attest sign --sbom FILE -o DIR`: keyless Sigstore signing of the SBOM (and SLSA provenance)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from ..attest.github_env import github_context
+from ..attest.oidc import resolve_identity_token
+from ..attest.pipeline import sign_sbom, upload_bundles
+from ..attest.trust import signing_trust
+from ..errors import InputError
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "sign",
+        help="sign the SBOM (and SLSA provenance) with Sigstore",
+        description=(
+            "Sign an in-toto SBOM attestation (predicate https://cyclonedx.org/bom) and optionally SLSA "
+            "provenance v1 for the SBOM's root output, keyless with Sigstore; write Sigstore bundles v0.3."
+        ),
+    )
+    p.add_argument("--sbom", required=True, metavar="FILE", help="CycloneDX JSON SBOM from `nix-attest sbom`")
+    p.add_argument(
+        "--provenance", action="store_true", help="also sign SLSA provenance v1 for the same subjects"
+    )
+    p.add_argument(
+        "--subject-file",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="add a file as a subject (sha256 of its bytes); repeatable",
+    )
+    p.add_argument("-o", "--output-dir", required=True, metavar="DIR", help="where to write *.sigstore.json")
+    p.add_argument(
+        "--identity-token",
+        metavar="JWT",
+        help="OIDC identity token (default: SIGSTORE_ID_TOKEN, then the GitHub Actions token)",
+    )
+    trust = p.add_mutually_exclusive_group()
+    trust.add_argument(
+        "--trust-config", metavar="FILE", help="Sigstore ClientTrustConfig JSON (another instance)"
+    )
+    trust.add_argument("--staging", action="store_true", help="use the Sigstore staging instance")
+    p.add_argument(
+        "--upload-attestation",
+        action="store_true",
+        help="store each bundle with GitHub's attestations API (needs GITHUB_TOKEN, attestations: write)",
+    )
+    p.add_argument(
+        "--repository",
+        metavar="OWNER/REPO",
+        help="repository for --upload-attestation (default: GITHUB_REPOSITORY)",
+    )
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    env = dict(os.environ)
+    repository = args.repository or env.get("GITHUB_REPOSITORY")
+    gh_token = env.get("GITHUB_TOKEN") or env.get("GH_TOKEN")
+    if args.upload_attestation and not repository:
+        raise InputError("--upload-attestation needs --repository OWNER/REPO (or GITHUB_REPOSITORY)")
+    if args.upload_attestation and not gh_token:
+        raise InputError("--upload-attestation needs GITHUB_TOKEN in the environment (attestations: write)")
+    trust = signing_trust(args.trust_config, staging=args.staging)
+    token = resolve_identity_token(args.identity_token, env)
+    bundles = sign_sbom(
+        args.sbom,
+        out_dir=args.output_dir,
+        token=token,
+        trust=trust,
+        provenance=args.provenance,
+        subject_files=args.subject_file,
+        env=env,
+    )
+    if args.upload_attestation:
+        from ..github.http import GitHubClient
+
+        ctx = github_context(env)
+        api_url = env.get("GITHUB_API_URL") or (ctx.api_url if ctx else "https://api.github.com")
+        server_url = env.get("GITHUB_SERVER_URL") or "https://github.com"
+        with GitHubClient(api_url, gh_token) as client:
+            bundles = upload_bundles(bundles, client, repository or "", server_url=server_url)
+    for b in bundles:
+        where = f"Rekor log index {b.rekor_log_index}" if b.rekor_log_index is not None else "no log entry"
+        line = f"signed {b.kind} ({b.predicate_type}): {b.bundle_path}; {where}"
+        if b.rekor_url:
+            line += f": {b.rekor_url}"
+        sys.stdout.write(line + "\n")
+        if b.attestation_url:
+            sys.stdout.write(f"uploaded {b.kind} attestation: {b.attestation_url}\n")
+    return 0

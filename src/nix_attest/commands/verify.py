@@ -1,0 +1,79 @@
+"""`nix-attest verify BUNDLE (--sbom F | --store-path P | --file F) --repository OWNER/REPO`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ..attest.model import GITHUB_OIDC_ISSUER, IdentityPolicy, VerifyTarget
+from ..attest.trust import verification_root
+from ..attest.verify import verify_attestation
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "verify",
+        help="verify a Sigstore bundle: signature, log inclusion, signer identity, subject",
+        description=(
+            "Verify a Sigstore bundle (DSSE/in-toto or message signature, bundle v0.1-v0.3): signature, "
+            "certificate chain, SCT, transparency-log inclusion, the GitHub signer identity, and that the "
+            "attestation is about the given SBOM / store path / file. Exit 1 names the failed check."
+        ),
+    )
+    p.add_argument("bundle", metavar="BUNDLE", help="a *.sigstore.json bundle")
+    target = p.add_mutually_exclusive_group(required=True)
+    target.add_argument(
+        "--sbom", metavar="FILE", help="the CycloneDX SBOM the attestation must carry/describe"
+    )
+    target.add_argument(
+        "--store-path", metavar="PATH", help="a store path (its NAR sha256 must be a subject)"
+    )
+    target.add_argument("--file", metavar="FILE", help="a file (its sha256 must be a subject / the artifact)")
+    p.add_argument(
+        "--repository", required=True, metavar="OWNER/REPO", help="repository that must have signed"
+    )
+    p.add_argument("--workflow", metavar="PATH", help="signer workflow, e.g. .github/workflows/release.yml")
+    p.add_argument("--ref", metavar="REF", help="git ref of the signing run, e.g. refs/heads/main or v1.2.0")
+    ident = p.add_mutually_exclusive_group()
+    ident.add_argument("--cert-identity", metavar="ID", help="exact certificate identity (SAN)")
+    ident.add_argument(
+        "--cert-identity-regexp", metavar="RE", help="regular expression the SAN must fully match"
+    )
+    p.add_argument(
+        "--cert-oidc-issuer",
+        default=GITHUB_OIDC_ISSUER,
+        metavar="URL",
+        help=f"OIDC issuer (default {GITHUB_OIDC_ISSUER})",
+    )
+    roots = p.add_mutually_exclusive_group()
+    roots.add_argument("--trust-root", metavar="FILE", help="trusted root (or ClientTrustConfig) JSON")
+    roots.add_argument("--staging", action="store_true", help="trust the Sigstore staging instance")
+    p.add_argument(
+        "--offline",
+        action="store_true",
+        help="no network: use the cached/bundled public-good trusted root (no TUF refresh)",
+    )
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    policy = IdentityPolicy(
+        issuer=args.cert_oidc_issuer,
+        repository=args.repository,
+        workflow=args.workflow,
+        ref=args.ref,
+        identity=args.cert_identity,
+        identity_regexp=args.cert_identity_regexp,
+    )
+    target = VerifyTarget(sbom_path=args.sbom, store_path=args.store_path, file_path=args.file)
+    root = verification_root(args.trust_root, offline=args.offline, staging=args.staging)
+    result = verify_attestation(args.bundle, target, policy, root)
+    out = sys.stdout
+    out.write(f"verified {result.bundle_path}\n")
+    out.write(f"  predicate type: {result.predicate_type}\n")
+    out.write(f"  signer: {result.identity} (issuer {result.issuer})\n")
+    for s in result.subjects:
+        out.write(f"  subject: {s.name} sha256:{s.sha256}\n")
+    for c in result.checks:
+        out.write(f"  ok: {c}\n")
+    return 0
