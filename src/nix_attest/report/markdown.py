@@ -1,0 +1,80 @@
+"""The PR comment and the job summary as Markdown, kept under GitHub's limits.
+
+Sections are rendered with shrinking budgets (items shown, items folded into ``<details>``, the change
+graph) until the document fits: 65,536 characters for a comment (marker included), 1 MiB (UTF-8) for
+the job summary. Whatever is left out is counted and points at the job summary and the artifact.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from . import sections
+from .model import ReportData
+from .sections import Budget
+
+MAX_COMMENT_CHARS = 65_536
+MAX_SUMMARY_BYTES = 1024 * 1024
+
+_COMMENT_BUDGETS = (
+    Budget(25, 500),
+    Budget(25, 100),
+    Budget(10, 25),
+    Budget(5, 0, False),
+    Budget(0, 0, False),
+)
+_SUMMARY_BUDGETS = (
+    Budget(50, 10_000),
+    Budget(50, 1000),
+    Budget(25, 100),
+    Budget(5, 0, False),
+    Budget(0, 0, False),
+)
+
+
+def _compose(data: ReportData, budget: Budget) -> str:
+    parts = [
+        sections.header(data),
+        sections.counts(data),
+        sections.problems(data),
+        sections.policy(data, budget),
+        sections.reproducibility(data, budget),
+        sections.signatures(data),
+        sections.diff(data, budget),
+        sections.footer(data),
+    ]
+    return "\n\n".join(p for p in parts if p) + "\n"
+
+
+def _fit(
+    data: ReportData, budgets: Sequence[Budget], fits: Callable[[str], bool], cut: Callable[[str], str]
+) -> str:
+    text = ""
+    for budget in budgets:
+        text = _compose(data, budget)
+        if fits(text):
+            return text
+    return cut(text)  # even the smallest form is too big (huge problem lines): cut hard
+
+
+def render_comment(data: ReportData, marker: str = "") -> str:
+    """The sticky comment body, marker first, under 65,536 characters."""
+    prefix = f"{marker}\n" if marker else ""
+    limit = MAX_COMMENT_CHARS - len(prefix)
+    note = "\n\n_(truncated)_\n"
+
+    def cut(text: str) -> str:
+        return text[: limit - len(note)] + note
+
+    return prefix + _fit(data, _COMMENT_BUDGETS, lambda t: len(t) <= limit, cut)
+
+
+def render_summary(data: ReportData, limit_bytes: int = MAX_SUMMARY_BYTES) -> str:
+    """The job summary section, under ``limit_bytes`` of UTF-8."""
+    note = "\n\n_(truncated)_\n"
+
+    def cut(text: str) -> str:
+        raw = text.encode()[: limit_bytes - len(note)]
+        return raw.decode("utf-8", errors="ignore") + note
+
+    return _fit(data, _SUMMARY_BUDGETS, lambda t: len(t.encode()) <= limit_bytes, cut)

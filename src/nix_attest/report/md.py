@@ -1,0 +1,64 @@
+"""Markdown helpers: escaping untrusted text (names, messages, licences come from SBOMs and policies)."""
+
+from __future__ import annotations
+
+import re
+
+_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~])")
+
+
+def text(value: str | None, limit: int = 300) -> str:
+    """Inline text safe in Markdown and HTML: no tags, no emphasis, no links, no table breaks."""
+    if value is None:
+        return ""
+    flat = " ".join(value.split())
+    if len(flat) > limit:
+        flat = flat[: limit - 1] + "…"
+    flat = flat.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _SPECIAL.sub(r"\\\1", flat)
+
+
+def code(value: str | None, limit: int = 200) -> str:
+    """Inline code span; backticks and newlines inside are neutralised."""
+    if not value:
+        return "`-`"
+    flat = " ".join(value.split()).replace("`", "'")
+    if len(flat) > limit:
+        flat = flat[: limit - 1] + "…"
+    flat = flat.replace("|", "\\|")
+    return f"`{flat}`"
+
+
+def link(label: str, url: str | None) -> str:
+    if not url or not url.startswith(("https://", "http://")):
+        return text(label)
+    safe = (
+        url.replace(" ", "%20")
+        .replace(")", "%29")
+        .replace("(", "%28")
+        .replace("<", "%3C")
+        .replace(">", "%3E")
+    )
+    return f"[{text(label)}]({safe})"
+
+
+def size(n: int | None) -> str:
+    if n is None:
+        return "unknown"
+    value = float(abs(n))
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if value < 1024 or unit == "GiB":
+            shown = f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+            return f"-{shown}" if n < 0 else shown
+        value /= 1024
+    raise AssertionError("unreachable")
+
+
+def signed_size(n: int | None) -> str:
+    if n is None:
+        return "unknown"
+    return f"+{size(n)}" if n > 0 else ("±0 B" if n == 0 else size(n))
+
+
+def details(summary: str, body: str) -> str:
+    return f"<details><summary>{summary}</summary>\n\n{body}\n\n</details>"
