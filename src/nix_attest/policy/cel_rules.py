@@ -1,0 +1,204 @@
+"""Custom rules written in CEL: compiled (and checked for unknown names) once, evaluated per component or
+per SBOM. An expression must evaluate to ``true``; ``false`` is a violation."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import cel
+import cel.stdlib
+
+from .licenses import spdx_allows
+from .model import Severity
+from .patterns import purl_matches
+from .versions import compare_versions, parse_range
+
+Per = Literal["component", "sbom"]
+Scope = Literal["runtime", "buildtime", "all"]
+
+
+class CelCompileError(ValueError):
+    """A rule's expression does not compile or names something that does not exist."""
+
+
+def _version_in(version: str | None, spec: str) -> bool:
+    if version is None:
+        return False
+    return parse_range(spec).contains(version)
+
+
+def _purl_matches(purl: str | None, pattern: str) -> bool:
+    return purl_matches(purl, pattern)
+
+
+def _spdx_allows(expression: str | None, allow: list[str]) -> bool:
+    return expression is not None and spdx_allows(expression, allow)
+
+
+def _version_compare(a: str, b: str) -> int:
+    return compare_versions(a, b)
+
+
+HELPERS: dict[str, Callable[..., Any]] = {
+    "spdx_allows": _spdx_allows,
+    "purl_matches": _purl_matches,
+    "version_in": _version_in,
+    "version_compare": _version_compare,
+}
+
+# Functions the Rust CEL core provides (macros such as all/exists/map compile to operators).
+_CORE = frozenset(
+    {
+        *("size", "contains", "startsWith", "endsWith", "matches", "has", "type", "dyn"),
+        *("int", "uint", "double", "string", "bytes", "timestamp", "duration"),
+        *("getFullYear", "getMonth", "getDate", "getDayOfMonth", "getDayOfWeek", "getDayOfYear"),
+        *("getHours", "getMinutes", "getSeconds", "getMilliseconds"),
+        *("of", "none", "hasValue", "value", "orValue", "or"),
+    }
+)
+
+
+def _stdlib() -> dict[str, Callable[..., Any]]:
+    out: dict[str, Callable[..., Any]] = {}
+    for functions in cel.stdlib.EXTENSIONS.values():
+        out.update(functions)
+    return out
+
+
+FUNCTIONS: dict[str, Callable[..., Any]] = {**_stdlib(), **HELPERS}
+_KNOWN_FUNCTIONS = _CORE | frozenset(FUNCTIONS)
+_BOUND = re.compile(r"\b(?:all|exists|exists_one|map|filter)\s*\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*,")
+_VARIABLES: dict[Per, frozenset[str]] = {
+    "component": frozenset({"component", "sbom", "now"}),
+    "sbom": frozenset({"sbom", "now"}),
+}
+
+
+def _is_operator(name: str) -> bool:
+    return name.startswith(("_", "@", "!", "-")) or name.endswith("_")
+
+
+@dataclass(frozen=True)
+class CelRule:
+    id: str
+    expr: str
+    message: str
+    severity: Severity = "error"
+    per: Per = "component"
+    scope: Scope = "all"
+    program: Any = field(default=None, compare=False, repr=False)
+    variables: frozenset[str] = frozenset()
+
+
+def compile_rule(
+    id: str,
+    expr: str,
+    message: str,
+    severity: Severity = "error",
+    per: Per = "component",
+    scope: Scope = "all",
+) -> CelRule:
+    """Compile and check an expression; raise :class:`CelCompileError` with a one-line reason."""
+    try:
+        program = cel.compile(expr)
+    except (ValueError, RuntimeError) as exc:
+        detail = str(exc).splitlines()
+        reason = next((line for line in detail if "ERROR" in line), detail[0] if detail else "syntax error")
+        raise CelCompileError(reason.replace("ERROR: <input>:", "at ").strip()) from exc
+    unknown_fns = sorted(f for f in program.functions() if not _is_operator(f) and f not in _KNOWN_FUNCTIONS)
+    if unknown_fns:
+        raise CelCompileError(f"unknown function {unknown_fns[0]!r}")
+    bound = set(_BOUND.findall(expr))
+    used = set(program.variables())
+    allowed = _VARIABLES[per]
+    unknown_vars = sorted(v for v in used if v not in allowed and v not in bound)
+    if unknown_vars:
+        names = ", ".join(sorted(allowed))
+        raise CelCompileError(f"unknown variable {unknown_vars[0]!r} (a {per} rule sees: {names})")
+    return CelRule(id, expr, message, severity, per, scope, program, frozenset(used & allowed))
+
+
+_PLACEHOLDER = re.compile(r"\{(name|version|purl|ref|license)\}")
+
+
+def render_message(template: str, view: dict[str, Any] | None) -> str:
+    """Fill ``{name}``, ``{version}``, ``{purl}``, ``{ref}``, ``{license}`` from a component view."""
+    if view is None:
+        return template
+    return _PLACEHOLDER.sub(lambda m: str(view.get(m.group(1)) or "?"), template)
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """One failed evaluation: the rule returned false (``error`` None) or could not be evaluated."""
+
+    rule: CelRule
+    index: int  # index into the views given (-1 for SBOM rules)
+    error: str | None = None
+
+
+class CelEvaluator:
+    """Runs compiled rules; the function table is built once and shared by every evaluation."""
+
+    def __init__(self, rules: Iterable[CelRule]) -> None:
+        self.rules = tuple(rules)
+        self._functions = FUNCTIONS
+
+    def _execute(self, rule: CelRule, context: cel.Context) -> str | None:
+        try:
+            result = rule.program.execute(context)
+        except Exception as exc:  # the CEL runtime raises plain Python errors of several kinds
+            return _one_line(f"{type(exc).__name__}: {exc}")
+        if result is True:
+            return None
+        if result is False:
+            return ""
+        return f"expected a bool, got {type(result).__name__}"
+
+    def run_components(
+        self,
+        views: list[dict[str, Any]],
+        in_scope: Callable[[int, Scope], bool],
+        summary: dict[str, Any],
+        now: Any,
+    ) -> Iterator[Outcome]:
+        for rule in self.rules:
+            if rule.per != "component":
+                continue
+            context = cel.Context(None, self._functions)
+            if "sbom" in rule.variables:
+                context.add_variable("sbom", summary)
+            if "now" in rule.variables:
+                context.add_variable("now", now)
+            wants_component = "component" in rule.variables
+            for i, view in enumerate(views):
+                if not in_scope(i, rule.scope):
+                    continue
+                if wants_component:
+                    context.add_variable("component", view)
+                err = self._execute(rule, context)
+                if err is not None:
+                    yield Outcome(rule, i, err or None)
+
+    def run_sbom(self, full_view: Callable[[], dict[str, Any]], now: Any) -> Iterator[Outcome]:
+        view: dict[str, Any] | None = None
+        for rule in self.rules:
+            if rule.per != "sbom":
+                continue
+            context = cel.Context(None, self._functions)
+            if "sbom" in rule.variables:
+                view = view if view is not None else full_view()
+                context.add_variable("sbom", view)
+            if "now" in rule.variables:
+                context.add_variable("now", now)
+            err = self._execute(rule, context)
+            if err is not None:
+                yield Outcome(rule, -1, err or None)
+
+
+def _one_line(text: str) -> str:
+    first = " ".join(text.split())
+    return first if len(first) <= 300 else first[:297] + "..."

@@ -1,0 +1,243 @@
+"""Nickel policies: validators (``fun component => 'Ok | 'Error {message, notes}``) and contracts run over
+every component, collecting every violation.
+
+Nickel stops at the first broken contract, so a generated wrapper turns each validator's result and each
+contract check into data and returns the list. When something still aborts (a validator that crashes, a
+lazy record-contract failure), the batch is split until the failing component and rule are isolated, and
+that failure is reported as a violation. Runs in-process with ``py-nickel``; without it, the ``nickel``
+binary on PATH.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import NixAttestError, PolicyFileError
+from .model import Severity
+
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+class NickelFailure(Exception):
+    """Nickel evaluation failed; ``str()`` is the message without ANSI colour."""
+
+
+class NickelMissing(NixAttestError):
+    """Neither py-nickel nor a ``nickel`` binary is available (exit 3)."""
+
+
+def strip_ansi(text: str) -> str:
+    return _ANSI.sub("", text)
+
+
+def summarize(message: str) -> str:
+    """One line from a Nickel diagnostic: the ``error:`` line, its first note and the first location."""
+    lines = [line.strip() for line in strip_ansi(message).splitlines() if line.strip()]
+    head = next((line for line in lines if line.startswith("error")), lines[0] if lines else "nickel failed")
+    where = next((line[2:].strip() for line in lines if line.startswith("┌─")), None)
+    note = next((line[1:].strip() for line in lines if line.startswith("=")), None)
+    out = head
+    if note:
+        out += f"; {note}"
+    if where:
+        out += f" (at {where})"
+    return out if len(out) <= 300 else out[:297] + "..."
+
+
+Runner = Callable[[str], str]
+
+
+def _run_in_process(source: str) -> str:
+    import nickel
+
+    try:
+        return str(nickel.run(source))
+    except nickel.NickelException as exc:
+        raise NickelFailure(strip_ansi(str(exc))) from exc
+
+
+def _run_binary(binary: str, source: str) -> str:
+    with tempfile.TemporaryDirectory(prefix="nix-attest-nickel-") as tmp:
+        path = Path(tmp) / "wrapper.ncl"
+        path.write_text(source, encoding="utf-8")
+        proc = subprocess.run(
+            [binary, "export", "--format", "json", str(path)],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "NO_COLOR": "1"},
+            check=False,
+        )
+    if proc.returncode != 0:
+        raise NickelFailure(strip_ansi(proc.stderr or proc.stdout))
+    return proc.stdout
+
+
+def default_runner() -> Runner:
+    """py-nickel in-process when importable, else the ``nickel`` binary on PATH."""
+    try:
+        import nickel  # noqa: F401
+    except ImportError:
+        binary = shutil.which("nickel")
+        if binary is None:
+            raise NickelMissing(
+                "cannot evaluate a Nickel policy: py-nickel is not installed and no nickel binary is on PATH"
+            ) from None
+        return lambda source: _run_binary(binary, source)
+    return _run_in_process
+
+
+def _ncl_string(text: str) -> str:
+    """A Nickel string literal (JSON escapes are valid; ``%`` is escaped against interpolation)."""
+    return json.dumps(text).replace("%{", "\\%{")
+
+
+_CONFIG = """
+let p = import {policy} in
+let fields_of = fun name =>
+  if std.record.has_field name p then std.record.fields (std.record.get name p) else [] in
+{{
+  config = std.record.filter (fun k _v => k != "validators" && k != "contracts") p,
+  validators = fields_of "validators",
+  contracts = fields_of "contracts",
+}}
+"""
+
+_CHECK = """
+let p = import {policy} in
+let cs = std.array.slice {lo} {hi} (import {components}) in
+let vs = if std.record.has_field "validators" p then p.validators else {{}} in
+let ks = if std.record.has_field "contracts" p then p.contracts else {{}} in
+let names = {names} in
+let wanted = fun n => names == null || std.array.elem n names in
+let clean = fun e =>
+  if std.is_record e then
+    {{
+      message = if std.record.has_field "message" e then std.to_string e.message else "contract broken",
+      notes = if std.record.has_field "notes" e then std.array.map std.to_string e.notes else [],
+    }}
+  else {{ message = std.to_string e, notes = [] }} in
+let as_result = fun r => r |> match {{
+  'Ok => null,
+  'Ok _ => null,
+  'Error e => clean e,
+  'Error => {{ message = "validation failed", notes = [] }},
+  _ => {{ message = "validator returned neither 'Ok nor 'Error", notes = [] }},
+}} in
+let collect = fun C c =>
+  (c | std.contract.custom (fun label v => 'Ok (std.contract.check C label v)))
+  |> match {{ 'Ok v => std.deep_seq v null, 'Error e => clean e }} in
+std.array.flatten (std.array.generate (fun i =>
+  let c = std.array.at i cs in
+  (std.array.map (fun n => {{ index = i + {lo}, rule = n, result = as_result (std.record.get n vs c) }})
+    (std.array.filter wanted (std.record.fields vs)))
+  @ (std.array.map (fun n => {{ index = i + {lo}, rule = n, result = collect (std.record.get n ks) c }})
+    (std.array.filter wanted (std.record.fields ks)))
+) (std.array.length cs))
+|> std.array.filter (fun r => r.result != null)
+"""
+
+
+@dataclass(frozen=True)
+class NickelPolicy:
+    path: str  # absolute
+    validators: tuple[str, ...]
+    contracts: tuple[str, ...]
+    severities: Mapping[str, Severity] = field(default_factory=dict)
+
+    @property
+    def rule_ids(self) -> tuple[str, ...]:
+        return (*self.validators, *self.contracts)
+
+
+@dataclass(frozen=True, slots=True)
+class NickelFinding:
+    rule: str
+    index: int  # into the component views
+    message: str
+    notes: tuple[str, ...] = ()
+
+
+def read_nickel_policy(path: str | Path, runner: Runner | None = None) -> tuple[dict[str, Any], NickelPolicy]:
+    """Evaluate the policy file once: its plain settings (validated like YAML) and its rule names."""
+    target = Path(path)
+    if not target.is_file():
+        raise PolicyFileError(f"policy file not found: {path}")
+    run = runner or default_runner()
+    source = _CONFIG.format(policy=_ncl_string(str(target.resolve())))
+    try:
+        exported = json.loads(run(source))
+    except NickelFailure as exc:
+        raise PolicyFileError(f"{path}: {summarize(str(exc))}") from exc
+    except json.JSONDecodeError as exc:
+        raise PolicyFileError(f"{path}: nickel produced invalid JSON: {exc}") from exc
+    config = exported.get("config")
+    if not isinstance(config, dict):
+        raise PolicyFileError(f"{path}: a Nickel policy must evaluate to a record")
+    validators = tuple(exported.get("validators", ()))
+    contracts = tuple(exported.get("contracts", ()))
+    clash = sorted(set(validators) & set(contracts))
+    if clash:
+        raise PolicyFileError(f"{path}: {clash[0]!r} is both a validator and a contract")
+    severities = dict(config.pop("severity", {}) or {})
+    unknown = sorted(set(severities) - set(validators) - set(contracts))
+    if unknown:
+        raise PolicyFileError(f"{path}: severity: no validator or contract named {unknown[0]!r}")
+    return config, NickelPolicy(str(target.resolve()), validators, contracts, severities)
+
+
+class NickelChecker:
+    """Evaluates a Nickel policy's validators and contracts over component views."""
+
+    def __init__(self, policy: NickelPolicy, runner: Runner | None = None) -> None:
+        self.policy = policy
+        self._run = runner or default_runner()
+
+    def check(self, views: Sequence[Mapping[str, Any]]) -> list[NickelFinding]:
+        if not self.policy.rule_ids or not views:
+            return []
+        with tempfile.TemporaryDirectory(prefix="nix-attest-nickel-") as tmp:
+            components = Path(tmp) / "components.json"
+            components.write_text(json.dumps(list(views)), encoding="utf-8")
+            findings = self._batch(str(components), 0, len(views), None)
+        return sorted(findings, key=lambda f: (f.index, f.rule))
+
+    def _source(self, components: str, lo: int, hi: int, names: Sequence[str] | None) -> str:
+        return _CHECK.format(
+            policy=_ncl_string(self.policy.path),
+            components=_ncl_string(components),
+            lo=lo,
+            hi=hi,
+            names="null" if names is None else "[" + ", ".join(_ncl_string(n) for n in names) + "]",
+        )
+
+    def _batch(self, components: str, lo: int, hi: int, names: Sequence[str] | None) -> list[NickelFinding]:
+        try:
+            out = json.loads(self._run(self._source(components, lo, hi, names)))
+        except NickelFailure as exc:
+            if hi - lo > 1:
+                mid = (lo + hi) // 2
+                return self._batch(components, lo, mid, names) + self._batch(components, mid, hi, names)
+            if names is None or len(names) > 1:
+                found: list[NickelFinding] = []
+                for name in names or self.policy.rule_ids:
+                    found += self._batch(components, lo, hi, [name])
+                return found
+            return [NickelFinding(names[0], lo, summarize(str(exc)))]
+        return [
+            NickelFinding(
+                str(item["rule"]),
+                int(item["index"]),
+                str(item["result"].get("message") or "violation"),
+                tuple(str(n) for n in item["result"].get("notes") or ()),
+            )
+            for item in out
+        ]

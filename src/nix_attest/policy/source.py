@@ -1,0 +1,106 @@
+"""Reading a YAML policy file with positions: every error can name the file, the line and the key."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..errors import PolicyFileError
+
+PathItem = str | int
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that keeps dates as strings (``expires: 2026-01-31`` stays text for the schema)."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def key_path(path: Sequence[PathItem]) -> str:
+    """``("rules", 2, "expr")`` -> ``rules[2].expr``."""
+    out = ""
+    for item in path:
+        out += f"[{item}]" if isinstance(item, int) else (f".{item}" if out else str(item))
+    return out or "(top level)"
+
+
+@dataclass(frozen=True)
+class PolicySource:
+    """The parsed document and its node tree (for line numbers)."""
+
+    path: str
+    data: Any
+    root: yaml.Node | None
+
+    def line(self, path: Sequence[PathItem]) -> int | None:
+        """1-based line of the deepest node on ``path`` that exists."""
+        node = self.root
+        if node is None:
+            return None
+        line = node.start_mark.line + 1
+        for item in path:
+            child: yaml.Node | None = None
+            if isinstance(node, yaml.MappingNode):
+                for k, v in node.value:
+                    if isinstance(k, yaml.ScalarNode) and k.value == item:
+                        child = v
+                        line = k.start_mark.line + 1
+                        break
+            elif isinstance(node, yaml.SequenceNode) and isinstance(item, int) and item < len(node.value):
+                child = node.value[item]
+                line = child.start_mark.line + 1
+            if child is None:
+                break
+            node = child
+        return line
+
+    def error(self, path: Sequence[PathItem], problem: str) -> PolicyFileError:
+        where = self.line(path)
+        prefix = f"{self.path}:{where}" if where is not None else self.path
+        return PolicyFileError(f"{prefix}: {key_path(path)}: {problem}")
+
+
+def _check_duplicates(node: yaml.Node, path: str) -> None:
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for k, v in node.value:
+            if isinstance(k, yaml.ScalarNode):
+                if k.value in seen:
+                    raise PolicyFileError(f"{path}:{k.start_mark.line + 1}: duplicate key {k.value!r}")
+                seen.add(k.value)
+            _check_duplicates(v, path)
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            _check_duplicates(item, path)
+
+
+def read_yaml_policy(path: str | Path) -> PolicySource:
+    name = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise PolicyFileError(f"policy file not found: {name}") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PolicyFileError(f"cannot read policy file {name}: {exc}") from exc
+    try:
+        root = yaml.compose(text, Loader=_Loader)
+        if root is not None:
+            _check_duplicates(root, name)
+        data = yaml.load(text, Loader=_Loader)  # a SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        where = f"{name}:{mark.line + 1}" if mark is not None else name
+        raise PolicyFileError(f"{where}: invalid YAML: {exc.problem or exc}") from exc
+    except yaml.YAMLError as exc:
+        raise PolicyFileError(f"{name}: invalid YAML: {exc}") from exc
+    if data is None:
+        data = {}
+    return PolicySource(name, data, root)

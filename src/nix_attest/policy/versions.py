@@ -1,0 +1,100 @@
+"""Nix-style version comparison (``builtins.compareVersions``) and version ranges (``< 3.0.13, >= 3``)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+_COMPONENT = re.compile(r"[0-9]+|[^0-9.\-]+")
+_CONSTRAINT = re.compile(r"^\s*(<=|>=|==|!=|<|>|=)\s*([^\s,<>=!]+)\s*$")
+
+
+def _components(version: str) -> tuple[str, ...]:
+    return tuple(_COMPONENT.findall(version))
+
+
+def _less(a: str, b: str) -> bool:
+    """Nix's ``componentsLT``: numbers numerically, "" < number, "pre" < everything, letters < numbers."""
+    a_num, b_num = a.isdigit(), b.isdigit()
+    if a_num and b_num:
+        return int(a) < int(b)
+    if a == "" and b_num:
+        return True
+    if a == "pre" and b != "pre":
+        return True
+    if b == "pre":
+        return False
+    if b_num:
+        return True
+    if a_num:
+        return False
+    return a < b
+
+
+@lru_cache(maxsize=65536)
+def compare_versions(a: str, b: str) -> int:
+    """-1, 0 or 1 like ``builtins.compareVersions a b`` (``2.3a < 2.3.1``, ``1.0pre1 < 1.0``)."""
+    ca, cb = _components(a), _components(b)
+    for i in range(max(len(ca), len(cb))):
+        x = ca[i] if i < len(ca) else ""
+        y = cb[i] if i < len(cb) else ""
+        if _less(x, y):
+            return -1
+        if _less(y, x):
+            return 1
+    return 0
+
+
+_OPS = {
+    "<": lambda c: c < 0,
+    "<=": lambda c: c <= 0,
+    ">": lambda c: c > 0,
+    ">=": lambda c: c >= 0,
+    "==": lambda c: c == 0,
+    "=": lambda c: c == 0,
+    "!=": lambda c: c != 0,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Constraint:
+    op: str
+    version: str
+
+    def matches(self, version: str) -> bool:
+        return bool(_OPS[self.op](compare_versions(version, self.version)))
+
+    def __str__(self) -> str:
+        return f"{self.op} {self.version}"
+
+
+@dataclass(frozen=True, slots=True)
+class VersionRange:
+    """All constraints must hold (comma-separated: ``>= 3.0, < 3.0.13``). Empty: every version."""
+
+    constraints: tuple[Constraint, ...] = ()
+
+    def contains(self, version: str | None) -> bool:
+        if not self.constraints:
+            return True
+        if version is None:
+            return False
+        return all(c.matches(version) for c in self.constraints)
+
+    def __str__(self) -> str:
+        return ", ".join(str(c) for c in self.constraints)
+
+
+@lru_cache(maxsize=1024)
+def parse_range(text: str) -> VersionRange:
+    """Parse ``< 3.0.13`` or ``>= 1.2, < 2``; raise ValueError naming the bad part."""
+    if not text.strip():
+        return VersionRange()
+    constraints = []
+    for part in text.split(","):
+        m = _CONSTRAINT.match(part)
+        if m is None:
+            raise ValueError(f"bad version constraint {part.strip()!r} (expected e.g. '< 3.0.13')")
+        constraints.append(Constraint(m.group(1), m.group(2)))
+    return VersionRange(tuple(constraints))
