@@ -143,3 +143,12 @@ def test_oversized_body_is_cut_to_the_limit(github: Server, sleeps: list[float])
     assert result.action == "created"
     body = github.state.comments[("o", "r", 5)][0]["body"]
     assert len(body) <= MAX_COMMENT_CHARS and body.startswith(MARK) and "truncated" in body
+
+
+def test_create_false_only_updates(github: Server, sleeps: list[float]) -> None:
+    gh = bot(github, sleeps)
+    assert upsert_comment(gh, "o/r", 5, "fixed", MARK, create=False).action == "skipped"
+    assert ("o", "r", 5) not in github.state.comments
+    upsert_comment(gh, "o/r", 5, "failing", MARK)
+    assert upsert_comment(gh, "o/r", 5, "fixed", MARK, create=False).action == "updated"
+    assert github.state.comments[("o", "r", 5)][0]["body"].endswith("fixed")

@@ -99,8 +99,11 @@ def upsert_comment(
     mark: str,
     *,
     author: str | None = None,
+    create: bool = True,
 ) -> CommentResult:
-    """Create or update the sticky comment; a permission failure becomes a warning, not an error."""
+    """Create or update the sticky comment; a permission failure becomes a warning, not an error.
+
+    With ``create=False`` only an existing comment is updated (``comment: on-failure`` after a fix)."""
     owner, name = split_repository(repository)
     text = with_marker(body, mark)
     try:
@@ -115,6 +118,8 @@ def upsert_comment(
                 client.request("PATCH", f"/repos/{owner}/{name}/issues/comments/{cid}", json={"body": text})
             )
             return CommentResult("updated", cid, _str(data.get("html_url")) or url)
+        if not create:
+            return CommentResult("skipped")
         data = _obj(
             client.request("POST", f"/repos/{owner}/{name}/issues/{number}/comments", json={"body": text})
         )
