@@ -20,7 +20,7 @@ def comp(
     version: str | None = "1.0",
     *,
     license: str | Sequence[str] | None = "MIT",
-    purl: str | None | bool = True,
+    purl: str | bool | None = True,
     closures: tuple[str, ...] = ("runtime",),
     **kw: Any,
 ) -> Component:
