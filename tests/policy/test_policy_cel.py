@@ -127,3 +127,23 @@ def test_stdlib_functions_available(write_policy: Write) -> None:
     )
     report = evaluate(policy, make_sbom([comp("Upper"), comp("lower")]), NOW)
     assert [v.component.name for v in report.active if v.component] == ["Upper"]
+
+
+def test_whole_component_and_field_rules_together(write_policy: Write) -> None:
+    # one rule reads the component whole (all fields must be present), the other one field
+    policy = write_policy(
+        "rules:\n"
+        "  - {id: whole, expr: \"'homepage' in component && size(component) > 10\", message: m}\n"
+        "  - {id: field, expr: 'component.name != \"x\"', message: m}\n"
+        "  - {id: has, expr: 'has(component.cpe) && component.cpe == null', message: m}\n"
+    )
+    report = evaluate(policy, make_sbom([comp("x"), comp("y")]), NOW)
+    assert [(v.rule, v.component.name if v.component else "") for v in report.active] == [("field", "x")]
+
+
+def test_fields_read_by_an_expression() -> None:
+    from nix_attest.policy.cel_rules import _fields
+
+    assert _fields("component.name == 'a' && component . version != null") == {"name", "version"}
+    assert _fields("size(component) > 1 && component.name == 'a'") is None
+    assert _fields("sbom.component_count > 1") == frozenset()

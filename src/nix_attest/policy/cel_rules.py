@@ -4,7 +4,7 @@ per SBOM. An expression must evaluate to ``true``; ``false`` is a violation."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -91,6 +91,8 @@ class CelRule:
     scope: Scope = "all"
     program: Any = field(default=None, compare=False, repr=False)
     variables: frozenset[str] = frozenset()
+    functions: frozenset[str] = frozenset()  # Python-backed functions it calls (helpers, stdlib)
+    fields: frozenset[str] | None = None  # component fields it reads; None: it uses the whole component
 
 
 def compile_rule(
@@ -118,7 +120,25 @@ def compile_rule(
     if unknown_vars:
         names = ", ".join(sorted(allowed))
         raise CelCompileError(f"unknown variable {unknown_vars[0]!r} (a {per} rule sees: {names})")
-    return CelRule(id, expr, message, severity, per, scope, program, frozenset(used & allowed))
+    functions = frozenset(f for f in program.functions() if f in FUNCTIONS)
+    return CelRule(
+        id, expr, message, severity, per, scope, program, frozenset(used & allowed), functions, _fields(expr)
+    )
+
+
+_COMPONENT = re.compile(r"\bcomponent\b(\s*\.\s*([A-Za-z_][A-Za-z0-9_]*))?")
+
+
+def _fields(expr: str) -> frozenset[str] | None:
+    """The ``component.<field>`` names an expression reads, or None when it uses ``component`` whole.
+
+    Converting a value into CEL costs time per key, so evaluation passes only these fields."""
+    names = set()
+    for m in _COMPONENT.finditer(expr):
+        if m.group(2) is None:
+            return None
+        names.add(m.group(2))
+    return frozenset(names)
 
 
 _PLACEHOLDER = re.compile(r"\{(name|version|purl|ref|license)\}")
@@ -141,13 +161,19 @@ class Outcome:
 
 
 class CelEvaluator:
-    """Runs compiled rules; the function table is built once and shared by every evaluation."""
+    """Runs compiled rules. Per component, one context carries the component (only the fields the rules
+    read) and every component rule runs against it; only the functions the rules call are registered."""
 
     def __init__(self, rules: Iterable[CelRule]) -> None:
         self.rules = tuple(rules)
-        self._functions = FUNCTIONS
 
-    def _execute(self, rule: CelRule, context: cel.Context) -> str | None:
+    @staticmethod
+    def _context(rules: Sequence[CelRule]) -> cel.Context:
+        wanted = set().union(*(r.functions for r in rules)) if rules else set()
+        return cel.Context(None, {name: FUNCTIONS[name] for name in sorted(wanted)})
+
+    @staticmethod
+    def _execute(rule: CelRule, context: cel.Context) -> str | None:
         try:
             result = rule.program.execute(context)
         except Exception as exc:  # the CEL runtime raises plain Python errors of several kinds
@@ -165,35 +191,46 @@ class CelEvaluator:
         summary: dict[str, Any],
         now: Any,
     ) -> Iterator[Outcome]:
-        for rule in self.rules:
-            if rule.per != "component":
+        rules = [r for r in self.rules if r.per == "component"]
+        if not rules:
+            return
+        context = self._context(rules)
+        variables = set().union(*(r.variables for r in rules))
+        if "sbom" in variables:
+            context.add_variable("sbom", summary)
+        if "now" in variables:
+            context.add_variable("now", now)
+        wants_component = "component" in variables
+        fields: set[str] | None = set()
+        for r in rules:
+            if r.fields is None or fields is None:
+                fields = None
+            else:
+                fields |= r.fields
+        keys = None if fields is None else sorted(fields)
+        for i, view in enumerate(views):
+            todo = [r for r in rules if r.scope == "all" or in_scope(i, r.scope)]
+            if not todo:
                 continue
-            context = cel.Context(None, self._functions)
-            if "sbom" in rule.variables:
-                context.add_variable("sbom", summary)
-            if "now" in rule.variables:
-                context.add_variable("now", now)
-            wants_component = "component" in rule.variables
-            for i, view in enumerate(views):
-                if not in_scope(i, rule.scope):
-                    continue
-                if wants_component:
-                    context.add_variable("component", view)
+            if wants_component:
+                slim = view if keys is None else {k: view[k] for k in keys if k in view}
+                context.add_variable("component", slim)
+            for rule in todo:
                 err = self._execute(rule, context)
                 if err is not None:
                     yield Outcome(rule, i, err or None)
 
     def run_sbom(self, full_view: Callable[[], dict[str, Any]], now: Any) -> Iterator[Outcome]:
-        view: dict[str, Any] | None = None
-        for rule in self.rules:
-            if rule.per != "sbom":
-                continue
-            context = cel.Context(None, self._functions)
-            if "sbom" in rule.variables:
-                view = view if view is not None else full_view()
-                context.add_variable("sbom", view)
-            if "now" in rule.variables:
-                context.add_variable("now", now)
+        rules = [r for r in self.rules if r.per == "sbom"]
+        if not rules:
+            return
+        context = self._context(rules)
+        variables = set().union(*(r.variables for r in rules))
+        if "sbom" in variables:
+            context.add_variable("sbom", full_view())  # converted once, shared by every SBOM rule
+        if "now" in variables:
+            context.add_variable("now", now)
+        for rule in rules:
             err = self._execute(rule, context)
             if err is not None:
                 yield Outcome(rule, -1, err or None)
