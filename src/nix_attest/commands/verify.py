@@ -1,13 +1,26 @@
-"""`nix-attest verify BUNDLE (--sbom F | --store-path P | --file F) --repository OWNER/REPO`."""
+"""`nix-attest verify BUNDLE (--sbom F | --store-path P | --file F) --repository OWNER/REPO`.
+
+With ``--policy FILE`` the SBOM carried by a verified SBOM attestation is checked against the policy.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from ..attest.model import GITHUB_OIDC_ISSUER, IdentityPolicy, VerifyTarget
+from ..attest.model import (
+    GITHUB_OIDC_ISSUER,
+    SBOM_PREDICATE_TYPE,
+    IdentityPolicy,
+    VerifiedAttestation,
+    VerifyTarget,
+)
 from ..attest.trust import verification_root
 from ..attest.verify import verify_attestation
+from ..errors import CheckFailed, UsageError
+from ..policy import Policy, PolicyReport, evaluate, load_policy, render_text
+from ..policy.render import counts
+from ..sbom.read import loads_sbom
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -17,7 +30,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         description=(
             "Verify a Sigstore bundle (DSSE/in-toto or message signature, bundle v0.1-v0.3): signature, "
             "certificate chain, SCT, transparency-log inclusion, the GitHub signer identity, and that the "
-            "attestation is about the given SBOM / store path / file. Exit 1 names the failed check."
+            "attestation is about the given SBOM / store path / file; with --policy, the attested SBOM "
+            "is checked against a policy. Exit 1 names the failed check."
         ),
     )
     p.add_argument("bundle", metavar="BUNDLE", help="a *.sigstore.json bundle")
@@ -53,11 +67,28 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         action="store_true",
         help="no network: use the cached/bundled public-good trusted root (no TUF refresh)",
     )
+    p.add_argument(
+        "--policy",
+        metavar="FILE",
+        help="after verifying an SBOM attestation, check the attested SBOM against this policy file",
+    )
     p.set_defaults(func=run)
 
 
+def _policy_report(result: VerifiedAttestation, policy: Policy) -> PolicyReport:
+    """Evaluate ``policy`` over the SBOM carried by a verified SBOM attestation."""
+    if result.predicate_type != SBOM_PREDICATE_TYPE or result.predicate_json is None:
+        raise UsageError(
+            f"--policy needs an SBOM attestation (predicate type {SBOM_PREDICATE_TYPE}); "
+            f"{result.bundle_path} is {result.predicate_type}"
+        )
+    sbom = loads_sbom(result.predicate_json, source=f"the SBOM attested by {result.bundle_path}")
+    return evaluate(policy, sbom)
+
+
 def run(args: argparse.Namespace) -> int:
-    policy = IdentityPolicy(
+    policy = load_policy(args.policy) if args.policy else None  # malformed: exit 2 before verifying
+    identity = IdentityPolicy(
         issuer=args.cert_oidc_issuer,
         repository=args.repository,
         workflow=args.workflow,
@@ -67,7 +98,8 @@ def run(args: argparse.Namespace) -> int:
     )
     target = VerifyTarget(sbom_path=args.sbom, store_path=args.store_path, file_path=args.file)
     root = verification_root(args.trust_root, offline=args.offline, staging=args.staging)
-    result = verify_attestation(args.bundle, target, policy, root)
+    result = verify_attestation(args.bundle, target, identity, root)
+    report = _policy_report(result, policy) if policy is not None else None
     out = sys.stdout
     out.write(f"verified {result.bundle_path}\n")
     out.write(f"  predicate type: {result.predicate_type}\n")
@@ -76,4 +108,14 @@ def run(args: argparse.Namespace) -> int:
         out.write(f"  subject: {s.name} sha256:{s.sha256}\n")
     for c in result.checks:
         out.write(f"  ok: {c}\n")
+    if report is None:
+        return 0
+    out.write(render_text(report))
+    if report.failed:
+        n = counts(report)
+        raise CheckFailed(
+            f"policy {args.policy} failed on the attested SBOM: {len(report.active)} violation(s) "
+            f"({n['error']} error(s), {n['warning']} warning(s), {n['note']} note(s); "
+            f"fail-on: {report.fail_on})"
+        )
     return 0
