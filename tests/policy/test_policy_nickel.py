@@ -150,3 +150,21 @@ def test_ansi_is_stripped() -> None:
     raw += "  \x1b[36m┌─\x1b[0m f.ncl:1:2\n  = hint\n"
     assert strip_ansi(raw).startswith("error: boom")
     assert summarize(raw) == "error: boom; hint (at f.ncl:1:2)"
+
+
+def test_a_rule_crashing_everywhere_is_isolated_only_up_to_a_limit(tmp_path: Path) -> None:
+    from nix_attest.policy.nickel_rules import NickelChecker, read_nickel_policy
+    from nix_attest.policy.view import component_view
+
+    path = tmp_path / "crash.ncl"
+    path.write_text(
+        "{ validators = { crash = fun c => c.no_such_field, fine = fun c => "
+        'if c.name == "c3" then \'Error { message = "c3" } else \'Ok } }'
+    )
+    _, nickel = read_nickel_policy(path)
+    views = [component_view(comp(f"c{i}")) for i in range(12)]
+    findings = NickelChecker(nickel, crash_limit=3).check(views)
+    crash = [f for f in findings if f.rule == "crash"]
+    assert len(crash) == 4  # three isolated, then one "not isolated further"
+    assert sum("not isolated further" in f.message for f in crash) == 1
+    assert [(f.rule, f.index) for f in findings if f.rule == "fine"] == [("fine", 3)]  # other rules still run

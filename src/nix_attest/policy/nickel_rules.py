@@ -195,15 +195,21 @@ def read_nickel_policy(path: str | Path, runner: Runner | None = None) -> tuple[
 
 
 class NickelChecker:
-    """Evaluates a Nickel policy's validators and contracts over component views."""
+    """Evaluates a Nickel policy's validators and contracts over component views.
 
-    def __init__(self, policy: NickelPolicy, runner: Runner | None = None) -> None:
+    When a batch aborts, each rule is rerun alone, and a failing rule's batch is halved until the failing
+    components are found; after ``crash_limit`` failures of one rule, it is not isolated any further."""
+
+    def __init__(self, policy: NickelPolicy, runner: Runner | None = None, crash_limit: int = 50) -> None:
         self.policy = policy
         self._run = runner or default_runner()
+        self._limit = crash_limit
+        self._crashes: dict[str, int] = {}
 
     def check(self, views: Sequence[Mapping[str, Any]]) -> list[NickelFinding]:
         if not self.policy.rule_ids or not views:
             return []
+        self._crashes = {}
         with tempfile.TemporaryDirectory(prefix="nix-attest-nickel-") as tmp:
             components = Path(tmp) / "components.json"
             components.write_text(json.dumps(list(views)), encoding="utf-8")
@@ -223,15 +229,12 @@ class NickelChecker:
         try:
             out = json.loads(self._run(self._source(components, lo, hi, names)))
         except NickelFailure as exc:
-            if hi - lo > 1:
-                mid = (lo + hi) // 2
-                return self._batch(components, lo, mid, names) + self._batch(components, mid, hi, names)
             if names is None or len(names) > 1:
                 found: list[NickelFinding] = []
                 for name in names or self.policy.rule_ids:
                     found += self._batch(components, lo, hi, [name])
                 return found
-            return [NickelFinding(names[0], lo, summarize(str(exc)))]
+            return self._isolate(components, lo, hi, names[0], exc)
         return [
             NickelFinding(
                 str(item["rule"]),
@@ -241,3 +244,19 @@ class NickelChecker:
             )
             for item in out
         ]
+
+    def _isolate(
+        self, components: str, lo: int, hi: int, name: str, exc: NickelFailure
+    ) -> list[NickelFinding]:
+        count = self._crashes.get(name, 0)
+        if count > self._limit:
+            return []
+        if count == self._limit:
+            self._crashes[name] = count + 1
+            note = f"{summarize(str(exc))}; failed on over {self._limit} components, not isolated further"
+            return [NickelFinding(name, lo, note)]
+        if hi - lo > 1:
+            mid = (lo + hi) // 2
+            return self._batch(components, lo, mid, [name]) + self._batch(components, mid, hi, [name])
+        self._crashes[name] = count + 1
+        return [NickelFinding(name, lo, summarize(str(exc)))]
