@@ -43,6 +43,7 @@ class RunOptions:
     fail_on: str | None
     check_reproducible: bool
     sign: bool
+    trust_config: str | None
     upload_attestation: bool
     comment: str
     diff_base: str | None
@@ -89,7 +90,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument(
         "--check-reproducible", action="store_true", default=None, help="rebuild and compare outputs"
     )
-    p.add_argument("--sign", action="store_true", default=None, help="sign the SBOM with Sigstore (keyless)")
+    p.add_argument(
+        "--sign", action="store_true", default=None, help="sign the SBOM and SLSA provenance with Sigstore"
+    )
+    p.add_argument(
+        "--trust-config", metavar="FILE", help="Sigstore ClientTrustConfig JSON (default: public-good)"
+    )
     p.add_argument(
         "--upload-attestation",
         action="store_true",
@@ -134,6 +140,7 @@ def options(args: argparse.Namespace, ctx: PullRequestContext) -> RunOptions:
         fail_on=fail_on,
         check_reproducible=boolean("check-reproducible"),
         sign=boolean("sign"),
+        trust_config=flag("trust-config") or None,
         upload_attestation=boolean("upload-attestation"),
         comment=comment,
         diff_base=flag("diff-base") or ctx.base_sha or ctx.base_ref,
@@ -190,7 +197,8 @@ def stage_sign(opts: RunOptions, state: RunState, ctx: PullRequestContext) -> No
             state.sbom_path,
             out_dir=opts.output_dir,
             token=token,
-            trust=signing_trust(None),
+            trust=signing_trust(opts.trust_config),
+            provenance=True,
             env=dict(os.environ),
         )
     if opts.upload_attestation:
