@@ -144,6 +144,6 @@ def test_whole_component_and_field_rules_together(write_policy: Write) -> None:
 def test_fields_read_by_an_expression() -> None:
     from nix_attest.policy.cel_rules import _fields
 
-    assert _fields("component.name == 'a' && component . version != null") == {"name", "version"}
+    assert _fields("component.name == 'a' && component . version != null") == frozenset({"name", "version"})
     assert _fields("size(component) > 1 && component.name == 'a'") is None
     assert _fields("sbom.component_count > 1") == frozenset()

@@ -12,7 +12,7 @@ import pytest
 from nix_attest.errors import EXIT_EXTERNAL, EXIT_USAGE, PolicyFileError
 from nix_attest.policy import evaluate, load_policy
 from nix_attest.policy.nickel_rules import NickelMissing, default_runner, strip_ansi, summarize
-from nix_attest.sbom.model import FixedOutput
+from nix_attest.sbom.model import FixedOutput, Sbom
 
 from .conftest import NOW, comp, make_sbom
 
@@ -32,7 +32,7 @@ BROKEN = """
 """
 
 
-def sbom_for_example():  # type: ignore[no-untyped-def]
+def sbom_for_example() -> Sbom:
     return make_sbom(
         [
             comp("gpl-lib", license="GPL-2.0-only"),
