@@ -37,69 +37,19 @@ def test_run_signs_sbom_and_provenance(
     flake.mkdir()
     shutil.copy(DEMO, flake / "flake.nix")
     out = tmp_path / "out"
-    code = main(
-        [
-            "run",
-            f"path:{flake}#default",
-            "--sign",
-            "--trust-config",
-            str(trust_files["config"]),
-            "--comment",
-            "never",
-            "-o",
-            str(out),
-        ]
-    )
-    assert code == 0, capsys.readouterr().err
+    run = ["run", f"path:{flake}#default", "--sign", "--trust-config", str(trust_files["config"])]
+    assert main([*run, "--comment", "never", "-o", str(out)]) == 0, capsys.readouterr().err
     sbom = out / "sbom.cdx.json"
     root = json.loads(sbom.read_text())["metadata"]["component"]["bom-ref"]
+
+    def verify(bundle: Path, *target: str, repository: str = "octo/widgets") -> int:
+        trust = ["--trust-root", str(trust_files["root"])]
+        return main(["verify", str(bundle), *target, "--repository", repository, *trust])
+
     for name in ("sbom", "provenance"):
         bundle = out / f"{name}.sigstore.json"
         assert bundle.is_file()
-        assert (
-            main(
-                [
-                    "verify",
-                    str(bundle),
-                    "--store-path",
-                    root,
-                    "--repository",
-                    "octo/widgets",
-                    "--trust-root",
-                    str(trust_files["root"]),
-                ]
-            )
-            == 0
-        )
-    assert (
-        main(
-            [
-                "verify",
-                str(out / "sbom.sigstore.json"),
-                "--sbom",
-                str(sbom),
-                "--repository",
-                "octo/widgets",
-                "--trust-root",
-                str(trust_files["root"]),
-            ]
-        )
-        == 0
-    )
-    # the wrong repository is refused
-    assert (
-        main(
-            [
-                "verify",
-                str(out / "sbom.sigstore.json"),
-                "--sbom",
-                str(sbom),
-                "--repository",
-                "evil/widgets",
-                "--trust-root",
-                str(trust_files["root"]),
-            ]
-        )
-        == 1
-    )
-    assert "Rekor" in (out / "report.md").read_text() or "rekor" in (out / "report.md").read_text().lower()
+        assert verify(bundle, "--store-path", root) == 0
+    assert verify(out / "sbom.sigstore.json", "--sbom", str(sbom)) == 0
+    assert verify(out / "sbom.sigstore.json", "--sbom", str(sbom), repository="evil/widgets") == 1
+    assert "rekor" in (out / "report.md").read_text().lower()
