@@ -67,9 +67,9 @@ def test_annotations_have_no_empty_properties(in_actions: Path, capsys: pytest.C
         print("inside")
     actions.set_secret("s3cret")
     assert capsys.readouterr().out.splitlines() == [
-        "::warning::first line second",
-        "::error::bad 100%25",
-        "::notice::fyi",
+        "::warning::nix-attest: first line second",
+        "::error::nix-attest: bad 100%25",
+        "::notice::nix-attest: fyi",
         "::group::Build",
         "inside",
         "::endgroup::",

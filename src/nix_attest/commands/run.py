@@ -311,11 +311,11 @@ def publish(opts: RunOptions, state: RunState, ctx: PullRequestContext, data: Re
         return None
     if not opts.repository or not opts.pr:
         if actions.in_actions():
-            actions.notice("nix-attest: no pull request for this event: comment skipped")
+            actions.notice("no pull request for this event: comment skipped")
         return None
     token = _github_token()
     if not token:
-        actions.warning("nix-attest: no github-token: comment skipped")
+        actions.warning("no github-token: comment skipped")
         return None
     try:
         with GitHubClient(token=token) as client:
@@ -323,7 +323,7 @@ def publish(opts: RunOptions, state: RunState, ctx: PullRequestContext, data: Re
                 client, opts.repository, opts.pr, body, mark, create=opts.comment == "always" or failing
             )
     except NixAttestError as err:
-        actions.warning(f"nix-attest: could not comment on the pull request: {err}")
+        actions.warning(f"could not comment on the pull request: {err}")
         return None
     if result.warning:
         actions.warning(result.warning)
@@ -376,7 +376,7 @@ def run(args: argparse.Namespace) -> int:
         except NixAttestError as err:
             state.problems.append(f"supply-chain diff skipped: {err}")
     for problem in state.problems:
-        actions.warning(f"nix-attest: {problem}")
+        actions.warning(problem)
     data = report_data(opts, state, ctx)
     comment_url = publish(opts, state, ctx, data)
     set_outputs(opts, state, data, comment_url)
@@ -384,7 +384,8 @@ def run(args: argparse.Namespace) -> int:
         raise state.error
     if state.policy is not None and state.policy.failed:
         actions.error(
-            f"nix-attest: policy failed: {len(state.policy.active)} violation(s) (fail-on {opts.fail_on})"
+            f"policy failed: {len(state.policy.active)} violation(s) at or above fail-on "
+            f"{state.policy.fail_on!r}; see the report"
         )
         return EXIT_CHECK_FAILED
     return EXIT_OK

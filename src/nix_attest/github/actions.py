@@ -62,28 +62,25 @@ def set_secret(secret: str) -> None:
         core.set_secret(secret)
 
 
-def warning(message: str) -> None:
+def _annotate(kind: str, message: str) -> None:
+    """One line: an annotation in Actions (``nix-attest: <message>``), ``nix-attest: kind: ...`` elsewhere."""
     line = " ".join(message.split())
     if in_actions():
-        core.warning(line)
+        {"warning": core.warning, "error": core.error, "notice": core.notice}[kind](f"nix-attest: {line}")
     else:
-        sys.stderr.write(f"nix-attest: warning: {line}\n")
+        sys.stderr.write(f"nix-attest: {kind}: {line}\n" if kind != "notice" else f"nix-attest: {line}\n")
+
+
+def warning(message: str) -> None:
+    _annotate("warning", message)
 
 
 def error(message: str) -> None:
-    line = " ".join(message.split())
-    if in_actions():
-        core.error(line)
-    else:
-        sys.stderr.write(f"nix-attest: error: {line}\n")
+    _annotate("error", message)
 
 
 def notice(message: str) -> None:
-    line = " ".join(message.split())
-    if in_actions():
-        core.notice(line)
-    else:
-        sys.stderr.write(f"nix-attest: {line}\n")
+    _annotate("notice", message)
 
 
 @contextmanager
