@@ -27,7 +27,7 @@ class _Command(Protocol):
     def register(self, sub: argparse._SubParsersAction[_Parser]) -> None: ...
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(commands: Sequence[str] = COMMANDS) -> argparse.ArgumentParser:
     parser = _Parser(
         prog="nix-attest",
         description="Supply-chain attestations for Nix: build, SBOM, sign, verify, check, report.",
@@ -35,19 +35,17 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"nix-attest {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
-    for name in COMMANDS:
-        try:
-            module = importlib.import_module(f"nix_attest.commands.{name}")
-        except ModuleNotFoundError as exc:  # a command not present in this build
-            if exc.name == f"nix_attest.commands.{name}":
-                continue
-            raise
+    for name in commands:
+        module = importlib.import_module(f"nix_attest.commands.{name}")
         cast(_Command, module).register(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # import only the command being run (signing and policy engines are slow to import)
+    chosen = next((a for a in argv if not a.startswith("-")), None)
+    parser = build_parser((chosen,) if chosen in COMMANDS else COMMANDS)
     args = parser.parse_args(argv)
     try:
         code = int(args.func(args))
