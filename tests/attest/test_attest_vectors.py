@@ -1,16 +1,15 @@
-"""Real bundles from the public Sigstore staging instance, verified offline against pinned trusted roots."""
+"""A real bundle from the public Sigstore staging instance, verified offline against pinned trusted roots.
+
+Its signed file is not published, so only the failure paths are tested here; the happy path with the
+signed file is covered by the production vector in ``test_attest_public_vectors.py``.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-from sigstore.hashes import Hashed
-from sigstore.models import Bundle
-from sigstore.verify import Verifier
-from sigstore_models.common.v1 import HashAlgorithm
 
-from nix_attest.attest.identity import GitHubIdentityPolicy
 from nix_attest.attest.model import IdentityPolicy, VerifyTarget
 from nix_attest.attest.trust import verification_root
 from nix_attest.attest.verify import verify_attestation
@@ -18,19 +17,7 @@ from nix_attest.errors import VerificationError
 
 VECTORS = Path(__file__).resolve().parents[1] / "data" / "sigstore-vectors"
 BUNDLE = VECTORS / "bundle_v3_alt.txt.sigstore"
-SIGNED_DIGEST = "4191e6b4e2b0260e6e297d4797d2a873584965afef021bf22f2bb7bec41102d0"
 POLICY = IdentityPolicy(issuer="https://github.com/login/oauth", identity="william@yossarian.net")
-
-
-def test_public_bundle_verifies_with_our_identity_policy() -> None:
-    """Full verification (chain, SCT, inclusion proof, checkpoint, SET, identity) of a real bundle."""
-    root = verification_root(str(VECTORS / "staging_trusted_root.json"))
-    policy = GitHubIdentityPolicy(POLICY)
-    bundle = Bundle.from_json(BUNDLE.read_bytes())
-    Verifier(trusted_root=root).verify_artifact(
-        Hashed(algorithm=HashAlgorithm.SHA2_256, digest=bytes.fromhex(SIGNED_DIGEST)), bundle, policy
-    )
-    assert policy.checked == ["OIDC issuer https://github.com/login/oauth", "identity william@yossarian.net"]
 
 
 def test_public_bundle_wrong_file_fails_only_the_subject_check() -> None:

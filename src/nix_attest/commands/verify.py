@@ -44,7 +44,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     target.add_argument("--file", metavar="FILE", help="a file (its sha256 must be a subject / the artifact)")
     p.add_argument(
-        "--repository", required=True, metavar="OWNER/REPO", help="repository that must have signed"
+        "--repository",
+        metavar="OWNER/REPO",
+        help="repository that must have signed (required unless --cert-identity/--cert-identity-regexp)",
     )
     p.add_argument("--workflow", metavar="PATH", help="signer workflow, e.g. .github/workflows/release.yml")
     p.add_argument("--ref", metavar="REF", help="git ref of the signing run, e.g. refs/heads/main or v1.2.0")
@@ -88,6 +90,8 @@ def _policy_report(result: VerifiedAttestation, policy: Policy) -> PolicyReport:
 
 def run(args: argparse.Namespace) -> int:
     policy = load_policy(args.policy) if args.policy else None  # malformed: exit 2 before verifying
+    if not (args.repository or args.cert_identity or args.cert_identity_regexp):
+        raise UsageError("give --repository OWNER/REPO, or --cert-identity / --cert-identity-regexp")
     identity = IdentityPolicy(
         issuer=args.cert_oidc_issuer,
         repository=args.repository,
