@@ -6,10 +6,14 @@ For each size it writes a ``.nix`` file (in a temp dir) with SIZE derivations ma
 ``builtins.derivation`` (``builder = "/bin/sh"``), instantiates it once (warm-up, not timed), then
 measures, in the same run and REPEAT times each (median):
 
-* the floor: ``nix show-derivation -r ROOT.drv`` (``nix derivation show -r`` on Nix >= 2.15);
+* the floor: ``nix show-derivation -r -f FILE root`` (``nix derivation show -r`` on Nix >= 2.15):
+  the cheapest Nix command that turns the same installable nix-attest is given into its build graph
+  (evaluation included, as nix-attest has to evaluate too). The graph-only floor,
+  ``nix show-derivation -r ROOT.drv`` on the already instantiated derivation, is printed beside it;
 * nix-attest: ``nix-attest sbom -f FILE -A root --no-build -o OUT --quiet`` (buildtime SBOM, schema
-  validation on, as by default), wall time and peak RSS (the Python process, and the largest child
-  it ran, i.e. ``nix eval`` / ``nix show-derivation``).
+  validation on, as by default), wall time and peak RSS in MiB: of the whole process tree (nix-attest
+  and the Nix commands it runs side by side, sampled every 20 ms), and separately of the Python
+  process and of its largest child.
 
 The graph: nodes in ~log2(SIZE) layers; a node depends on 2-4 nodes of the previous layer (chosen
 deterministically), every fifth also on one node of any earlier layer, so the evaluation depth is the
@@ -219,6 +223,35 @@ def run_timed(cmd: list[str], env: dict[str, str]) -> tuple[float, int, str]:
     return time.perf_counter() - start, proc.returncode, proc.stderr.decode(errors="replace")[-2000:]
 
 
+def _tree_rss_kib(pid: int) -> int:
+    """Resident memory of a process and all its descendants (Linux /proc), in KiB."""
+    total, stack = 0, [pid]
+    while stack:
+        p = stack.pop()
+        try:
+            with open(f"/proc/{p}/status", encoding="ascii", errors="replace") as fh:
+                total += next((int(x.split()[1]) for x in fh if x.startswith("VmRSS:")), 0)
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children", encoding="ascii") as fh:
+                    stack.extend(int(c) for c in fh.read().split())
+        except (OSError, ValueError):
+            continue
+    return total
+
+
+def run_sampled(cmd: list[str], env: dict[str, str]) -> tuple[float, int, str, float]:
+    """Like run_timed, plus the peak RSS of the whole process tree (sampled every 20 ms), in MiB:
+    nix-attest runs its metadata evaluation and `nix derivation show` side by side."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    peak = 0
+    while proc.poll() is None:
+        peak = max(peak, _tree_rss_kib(proc.pid))
+        time.sleep(0.02)
+    err = proc.stderr.read() if proc.stderr else b""
+    return time.perf_counter() - start, proc.returncode, err.decode(errors="replace")[-2000:], peak / 1024
+
+
 @dataclass
 class Result:
     size: int
@@ -227,11 +260,14 @@ class Result:
     fods: int
     aggregates: int
     edges: int
-    floor_s: float = 0.0
+    floor_s: float = 0.0  # show-derivation -r on the installable (evaluation included)
+    floor_drv_s: float = 0.0  # show-derivation -r on the instantiated .drv (no evaluation)
     sbom_s: float = 0.0
     ratio: float = 0.0
+    ratio_drv: float = 0.0
     rss_python_mib: float = 0.0
     rss_nix_child_mib: float = 0.0
+    rss_tree_mib: float = 0.0  # peak of nix-attest + all its nix children at once (sampled)
     components: int = 0
     expected_components: int = 0
     components_ok: bool = False
@@ -240,11 +276,12 @@ class Result:
     components_with_license: int = 0
     sbom_bytes: int = 0
     floor_runs: list[float] = field(default_factory=list)
+    floor_drv_runs: list[float] = field(default_factory=list)
     sbom_runs: list[float] = field(default_factory=list)
 
     @property
     def rss_mib(self) -> float:
-        return max(self.rss_python_mib, self.rss_nix_child_mib)
+        return max(self.rss_python_mib, self.rss_nix_child_mib, self.rss_tree_mib)
 
 
 def bench_size(size: int, work: Path, show: list[str], repeat: int, env: dict[str, str]) -> Result:
@@ -267,7 +304,8 @@ def bench_size(size: int, work: Path, show: list[str], repeat: int, env: dict[st
 
     out = work / f"sbom-{size}.json"
     rss_file = work / f"rss-{size}.json"
-    floor_cmd = ["nix", "--extra-experimental-features", FEATURES, *show, "-r", root_drv]
+    floor_cmd = ["nix", "--extra-experimental-features", FEATURES, *show, "-r", "-f", str(nix_file), "root"]
+    floor_drv_cmd = ["nix", "--extra-experimental-features", FEATURES, *show, "-r", root_drv]
     sbom_cmd = [
         sys.executable,
         "-c",
@@ -290,7 +328,12 @@ def bench_size(size: int, work: Path, show: list[str], repeat: int, env: dict[st
         if code != 0:
             raise SystemExit(f"floor command failed ({code}): {' '.join(floor_cmd)}\n{err}")
         res.floor_runs.append(secs)
-        secs, code, err = run_timed(sbom_cmd, env)
+        secs, code, err = run_timed(floor_drv_cmd, env)
+        if code != 0:
+            raise SystemExit(f"floor command failed ({code}): {' '.join(floor_drv_cmd)}\n{err}")
+        res.floor_drv_runs.append(secs)
+        secs, code, err, tree_mib = run_sampled(sbom_cmd, env)
+        res.rss_tree_mib = max(res.rss_tree_mib, tree_mib)
         if code != 0:
             raise SystemExit(f"nix-attest failed ({code}) for size {size}:\n{err}")
         res.sbom_runs.append(secs)
@@ -303,7 +346,9 @@ def bench_size(size: int, work: Path, show: list[str], repeat: int, env: dict[st
         )
     res.floor_s = statistics.median(res.floor_runs)
     res.sbom_s = statistics.median(res.sbom_runs)
+    res.floor_drv_s = statistics.median(res.floor_drv_runs)
     res.ratio = res.sbom_s / res.floor_s if res.floor_s else float("inf")
+    res.ratio_drv = res.sbom_s / res.floor_drv_s if res.floor_drv_s else float("inf")
     res.rss_python_mib = max(py_kib) / 1024
     res.rss_nix_child_mib = max(child_kib) / 1024
 
@@ -354,9 +399,10 @@ def fmt(v: object) -> str:
 
 def print_table(results: list[Result], nix: str, repeat: int) -> None:
     print(f"nix-attest buildtime SBOM (--no-build, validation on) vs floor; {nix}; median of {repeat}")
+    print("floor = nix derivation show -r INSTALLABLE; drv-only = the same on the instantiated root .drv")
     head = (
-        f"{'size':>6} {'drvs':>6} {'floor s':>8} {'nix-attest s':>12} {'ratio':>6} "
-        f"{'RSS MiB':>8} {'(py':>5} {'nix)':>5} {'components':>16}"
+        f"{'size':>6} {'drvs':>6} {'floor s':>8} {'nix-attest s':>12} {'ratio':>6} {'drv-only':>9} "
+        f"{'peak RSS':>8} {'(py':>5} {'nix)':>5} {'components':>16}"
     )
     print(head)
     print("-" * len(head))
@@ -364,6 +410,7 @@ def print_table(results: list[Result], nix: str, repeat: int) -> None:
         comp = f"{r.components}/{r.expected_components}{'' if r.components_ok else ' !!'}"
         print(
             f"{r.size:>6} {r.derivations:>6} {r.floor_s:>8.2f} {r.sbom_s:>12.2f} {r.ratio:>5.1f}x "
+            f"{r.floor_drv_s:>4.2f} {r.ratio_drv:>3.1f}x "
             f"{r.rss_mib:>8.0f} {r.rss_python_mib:>5.0f} {r.rss_nix_child_mib:>5.0f} {comp:>16}"
         )
     c = verdicts(results)
@@ -427,7 +474,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         doc = {
             "nix": nix_text,
-            "floor_command": f"nix {' '.join(show)} -r ROOT.drv",
+            "floor_command": f"nix {' '.join(show)} -r -f FILE root",
+            "floor_drv_command": f"nix {' '.join(show)} -r ROOT.drv",
             "repeat": args.repeat,
             "results": [{**asdict(r), "rss_mib": r.rss_mib} for r in results],
             "targets": checks,

@@ -14,7 +14,7 @@ import pytest
 from nix_attest.attest.model import SignedBundle, Subject
 from nix_attest.attest.oidc import ambient_github_token, resolve_identity_token
 from nix_attest.attest.pipeline import upload_bundles
-from nix_attest.attest.upload import SimpleGitHubClient, upload_attestation
+from nix_attest.attest.upload import MAX_ATTESTATION_BYTES, upload_attestation
 from nix_attest.errors import ExternalError, InputError
 from nix_attest.github.http import GitHubClient
 
@@ -116,12 +116,19 @@ def test_upload_with_github_client(fake: FakeGitHub, tmp_path: Path) -> None:
 
 
 def test_upload_errors(fake: FakeGitHub) -> None:
-    client = SimpleGitHubClient(fake.url, "t")
+    client = GitHubClient(fake.url, "t", retries=0)
     fake.status = [403]
     with pytest.raises(ExternalError, match="attestations: write"):
         upload_attestation(client, "octo/widgets", "{}")
     fake.status = [500]
-    with pytest.raises(ExternalError, match="HTTP 500"):
+    with pytest.raises(ExternalError, match="500 Internal Server Error"):
         upload_attestation(client, "octo/widgets", "{}")
     with pytest.raises(InputError, match="OWNER/REPO"):
         upload_attestation(client, "not a repo", "{}")
+
+
+def test_oversized_bundle_is_refused_before_upload(fake: FakeGitHub) -> None:
+    big = json.dumps({"x": "y" * MAX_ATTESTATION_BYTES})
+    with GitHubClient(fake.url, "t") as client, pytest.raises(ExternalError, match="at most 16 MiB"):
+        upload_attestation(client, "octo/widgets", big)
+    assert fake.calls == []

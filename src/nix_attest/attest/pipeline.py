@@ -8,6 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from ..errors import InputError
+from ..github.http import GitHubClient
 from ..sbom.read import from_document
 from .github_env import github_context
 from .model import GitHubContext, SignedBundle
@@ -15,7 +16,7 @@ from .provenance import provenance_statement
 from .sign import StatementToSign, sign_statements
 from .statement import file_subjects, merge_subjects, parse_cyclonedx, root_subject, sbom_statement
 from .trust import SigningTrust
-from .upload import JsonHttpClient, upload_attestation
+from .upload import upload_attestation
 
 
 def build_statements(
@@ -60,7 +61,7 @@ def sign_sbom(
 
 def upload_bundles(
     bundles: Sequence[SignedBundle],
-    client: JsonHttpClient,
+    client: GitHubClient,
     repository: str,
     *,
     server_url: str = "https://github.com",

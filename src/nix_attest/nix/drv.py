@@ -72,7 +72,7 @@ def parse_derivations(doc: Any, store_dir: str = STORE_DIR) -> dict[str, Derivat
 
 
 def parse_derivation(path: str, d: Mapping[str, Any], store_dir: str = STORE_DIR) -> Derivation:
-    env = {str(k): str(v) for k, v in (d.get("env") or {}).items()}
+    env: dict[str, str] = d.get("env") or {}  # JSON strings already
     outputs = tuple(
         _parse_output(name, spec or {}, store_dir, env.get(name))
         for name, spec in sorted((d.get("outputs") or {}).items())
@@ -88,7 +88,7 @@ def parse_derivation(path: str, d: Mapping[str, Any], store_dir: str = STORE_DIR
     for drv, spec in raw_drvs.items():
         # v1: a list of output names; v2+: {outputs: [...], dynamicOutputs: {...}}
         names = (spec.get("outputs") if isinstance(spec, dict) else spec) or []
-        input_drvs[absolute(drv, store_dir)] = tuple(sorted(str(n) for n in names))
+        input_drvs[absolute(drv, store_dir)] = tuple(sorted(names))
     name = str(d.get("name") or env.get("name") or path.rsplit("/", 1)[-1][33:].removesuffix(".drv"))
     return Derivation(
         path=path,

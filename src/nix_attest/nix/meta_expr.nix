@@ -8,7 +8,7 @@ let
   shallow = v: d: let r = tryEval v; in if r.success then r.value else d;
   deep = v: d: let r = tryEval (deepSeq v v); in if r.success then r.value else d;
   isDrv = v: shallow (isAttrs v && (v.type or null) == "derivation") false;
-  drvPathOf = d: let p = deep (d.drvPath or null) null; in
+  drvPathOf = d: let p = shallow (d.drvPath or null) null; in
     if isString p then builtins.unsafeDiscardStringContext p else null;
   str = v: let x = deep v null; in if isString x then builtins.unsafeDiscardStringContext x else null;
   firstStr = v: let x = deep v null; in
@@ -32,11 +32,13 @@ let
       attrs = shallow (d.drvAttrs or { }) { };
       vals = map (n: shallow attrs.${n} null) (attrNames attrs);
       flat = concatMap (v: if shallow (isList v) false then v else [ v ]) vals;
-    in filter (v: isDrv v && drvPathOf v != null) flat;
+      # one closure item per derivation-valued attribute (drvPath computed once per edge)
+      one = v: if isDrv v then (let p = drvPathOf v; in if p == null then [ ] else [ { key = p; drv = v; } ]) else [ ];
+    in concatMap one flat;
   item = d: { key = drvPathOf d; drv = d; };
   closure = genericClosure {
     startSet = if isDrv root && drvPathOf root != null then [ (item root) ] else [ ];
-    operator = it: map item (depsOf it.drv);
+    operator = it: depsOf it.drv;
   };
   describe = it:
     let

