@@ -66,7 +66,7 @@ def to_document(sbom: Sbom, spec_version: str = "1.6") -> dict[str, Any]:
             }
         )
     metadata["tools"] = {"components": tools}
-    metadata["component"] = component_json(sbom.root)
+    metadata["component"] = component_json(sbom.root, meta.system)
     metadata["properties"] = _props(_document_properties(sbom))
     return {
         "bomFormat": "CycloneDX",
@@ -74,7 +74,7 @@ def to_document(sbom: Sbom, spec_version: str = "1.6") -> dict[str, Any]:
         "serialNumber": _PLACEHOLDER,
         "version": 1,
         "metadata": metadata,
-        "components": [component_json(c) for c in sbom.components],
+        "components": [component_json(c, meta.system) for c in sbom.components],
         "dependencies": [
             {"ref": ref, "dependsOn": list(targets)} if targets else {"ref": ref}
             for ref, targets in sorted(sbom.dependencies.items())
@@ -147,7 +147,9 @@ def _canonical(value: Any) -> str:
 _PLACEHOLDER = "urn:uuid:00000000-0000-0000-0000-000000000000"
 
 
-def component_json(c: Component) -> dict[str, Any]:
+def component_json(c: Component, system: str | None = None) -> dict[str, Any]:
+    """One component. What is the same for (almost) every component is left out to keep large SBOMs
+    small: the system when it is the document's, the outputs when they are just ``out``."""
     out: dict[str, Any] = {"type": _TYPES[c.kind], "bom-ref": c.ref, "name": c.name}
     if c.version:
         out["version"] = c.version
@@ -167,7 +169,7 @@ def component_json(c: Component) -> dict[str, Any]:
     refs = list(_external_refs(c))
     if refs:
         out["externalReferences"] = refs
-    out["properties"] = _props(_component_properties(c))
+    out["properties"] = _props(_component_properties(c, system))
     return out
 
 
@@ -204,7 +206,7 @@ def _external_refs(c: Component) -> Iterator[dict[str, str]]:
             yield {"type": kind, "url": url}
 
 
-def _component_properties(c: Component) -> Iterator[tuple[str, str]]:
+def _component_properties(c: Component, system: str | None) -> Iterator[tuple[str, str]]:
     yield "nix:store_path", c.store_path
     if c.drv_path:
         yield f"{P}drv_path", c.drv_path
@@ -214,8 +216,8 @@ def _component_properties(c: Component) -> Iterator[tuple[str, str]]:
         yield "nix:narinfo:nar_size", str(c.nar_size)
     if c.deriver:
         yield "nix:narinfo:deriver", c.deriver
-    if c.system:
-        yield "nix:narinfo:system", c.system
+    if c.system and c.system != system:
+        yield f"{P}system", c.system
     fod = c.fixed_output
     if fod:
         yield "nix:fod:method", fod.method
@@ -228,7 +230,7 @@ def _component_properties(c: Component) -> Iterator[tuple[str, str]]:
         if fod.rev:
             yield "nix:fod:rev", fod.rev
     yield f"{P}closure", ",".join(c.closures)
-    if c.outputs:
+    if c.outputs and c.outputs != ("out",):
         yield f"{P}outputs", ",".join(c.outputs)
     if not c.metadata_found:
         yield f"{P}metadata", "unavailable"

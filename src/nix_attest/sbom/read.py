@@ -53,10 +53,12 @@ def from_document(doc: Any, *, source: str = "SBOM") -> Sbom:
         raise InputError(f"{source} has no metadata.component (the root)")
     doc_props = _props(metadata.get("properties"))
     closure = cast(Closure, _first(doc_props, f"{P}closure") or "runtime")
-    root = _component(root_doc, default_closure=closure)
+    system = _first(doc_props, f"{P}system")
+    root = _component(root_doc, default_closure=closure, system=system)
     components = tuple(
         sorted(
-            (_component(c, default_closure=closure) for c in doc.get("components") or []), key=lambda c: c.ref
+            (_component(c, default_closure=closure, system=system) for c in doc.get("components") or []),
+            key=lambda c: c.ref,
         )
     )
     deps: dict[str, tuple[str, ...]] = {}
@@ -83,7 +85,7 @@ def from_document(doc: Any, *, source: str = "SBOM") -> Sbom:
         closure=closure,
         tool_version=tool_version,
         nix_version=nix_version,
-        system=_first(doc_props, f"{P}system"),
+        system=system,
         flake=_flake(doc_props),
         timestamp=metadata.get("timestamp"),
         reproducibility=checks,
@@ -120,7 +122,9 @@ def _licenses(items: Any) -> tuple[License, ...]:
     return tuple(out)
 
 
-def _component(c: dict[str, Any], *, default_closure: Closure) -> Component:
+def _component(c: dict[str, Any], *, default_closure: Closure, system: str | None) -> Component:
+    """One component; a derivation's system and outputs default to the document's system and ``out``
+    (the writer leaves those out when they are the common case)."""
     props = _props(c.get("properties"))
     closure_text = _first(props, f"{P}closure")
     if closure_text:
@@ -154,6 +158,7 @@ def _component(c: dict[str, Any], *, default_closure: Closure) -> Component:
     reproducible = _first(props, f"{P}reproducible")
     ref = str(c.get("bom-ref") or c.get("purl") or c.get("name"))
     outputs = _first(props, f"{P}outputs")
+    drv_path = _first(props, f"{P}drv_path")
     return Component(
         ref=ref,
         name=str(c.get("name") or ""),
@@ -161,7 +166,7 @@ def _component(c: dict[str, Any], *, default_closure: Closure) -> Component:
         store_path=_first(props, "nix:store_path") or ref,
         kind=cast(ComponentKind, kind if kind in _KINDS else "library"),
         purl=c.get("purl"),
-        drv_path=_first(props, f"{P}drv_path"),
+        drv_path=drv_path,
         closures=closures,
         description=c.get("description"),
         homepage=homepage,
@@ -174,8 +179,8 @@ def _component(c: dict[str, Any], *, default_closure: Closure) -> Component:
         fixed_output=fod,
         metadata_found=_first(props, f"{P}metadata") != "unavailable",
         reproducible=None if reproducible is None else reproducible == "true",
-        system=_first(props, "nix:narinfo:system"),
-        outputs=tuple(outputs.split(",")) if outputs else (),
+        system=_first(props, f"{P}system") or (system if drv_path else None),
+        outputs=tuple(outputs.split(",")) if outputs else (("out",) if drv_path else ()),
     )
 
 
