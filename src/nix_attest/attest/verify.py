@@ -6,6 +6,8 @@ DSSE / in-toto bundles and message-signature (hashedrekord) bundles, media types
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import json
 import os
@@ -204,12 +206,17 @@ def verify_attestation(
         )
 
     label, digest = _target_digest(target, nar_hasher)
+    signed = _message_digest(doc)
     hashed = Hashed(algorithm=HashAlgorithm.SHA2_256, digest=bytes.fromhex(digest))
     try:
         verifier.verify_artifact(hashed, bundle, gh_policy)
     except SigstoreError as exc:
-        if isinstance(exc, SigstoreVerificationError) and any(
-            m in str(exc).lower() for m in _ARTIFACT_MISMATCH
+        # sigstore reports a bad signature and a different file alike; the bundle names the digest it
+        # signed, so when that is ours the signature is at fault, not the subject
+        if (
+            isinstance(exc, SigstoreVerificationError)
+            and any(m in str(exc).lower() for m in _ARTIFACT_MISMATCH)
+            and signed != digest
         ):
             raise VerificationError(
                 f"subject check failed: {label} {digest} is not the signed artifact"
@@ -225,6 +232,17 @@ def verify_attestation(
         checks=(*base_checks, *gh_policy.checked, f"signed artifact is {label} {digest}"),
         log_index=log_index,
     )
+
+
+def _message_digest(doc: Mapping[str, Any]) -> str | None:
+    """The sha256 (hex) a message-signature bundle says it signed, when it says so."""
+    md = (doc.get("messageSignature") or {}).get("messageDigest") or {}
+    if md.get("algorithm") not in ("SHA2_256", None) or not isinstance(md.get("digest"), str):
+        return None
+    try:
+        return base64.b64decode(md["digest"], validate=True).hex()
+    except (binascii.Error, ValueError):
+        return None
 
 
 def _log_index(doc: Mapping[str, Any]) -> int | None:
