@@ -8,6 +8,7 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -140,11 +141,16 @@ class Nix:
             cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env()
         ) as proc:
             assert proc.stderr is not None and proc.stdout is not None
+            out_pipe = proc.stdout
+            chunks: list[str] = []
+            reader = threading.Thread(target=lambda: chunks.append(out_pipe.read()), daemon=True)
+            reader.start()  # drain stdout while the log streams, so neither pipe can fill up
             for line in proc.stderr:
                 tail.append(line)
                 if not self.quiet:
                     stream.write(f"nix: {strip_ansi(line).rstrip()}\n")
-            stdout: str = proc.stdout.read()
+            reader.join()
+            stdout = "".join(chunks)
             code = proc.wait()
         if code != 0:
             raise _classify(what, "".join(tail), installable, build=True)
