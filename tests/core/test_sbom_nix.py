@@ -286,3 +286,29 @@ def test_nix_is_real() -> None:
     """Guard: these tests ran against a real nix binary."""
     out = subprocess.run([*NIX, "--version"], check=True, capture_output=True, text=True).stdout
     assert "nix" in out.lower()
+
+
+def _fresh(tmp_path: Path) -> Path:
+    """A derivation no earlier run has built (unique by the temp dir's name)."""
+    f = tmp_path / "fresh.nix"
+    f.write_text(
+        'derivation { name = "fresh-1.0"; system = builtins.currentSystem; builder = "/bin/sh"; '
+        f'args = [ "-c" "echo building; echo {tmp_path.name} > $out" ]; }}'
+    )
+    return f
+
+
+def test_progress_is_plain_log_lines_off_a_terminal(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["build", "-f", str(_fresh(tmp_path))]) == 0
+    err = capsys.readouterr().err
+    assert any(line.startswith("nix: ") and "fresh-1.0.drv" in line for line in err.splitlines()), err
+    assert "\x1b[" not in err  # no progress bar escape codes when not a terminal
+
+
+def test_quiet_silences_progress(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["build", "-f", str(_fresh(tmp_path)), "--quiet"]) == 0
+    captured = capsys.readouterr()
+    assert captured.err == ""
+    assert captured.out.strip().endswith("-fresh-1.0")
