@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -289,11 +290,12 @@ def test_nix_is_real() -> None:
 
 
 def _fresh(tmp_path: Path) -> Path:
-    """A derivation no earlier run has built (unique by the temp dir's name)."""
+    """A derivation no earlier run has built."""
+
     f = tmp_path / "fresh.nix"
     f.write_text(
         'derivation { name = "fresh-1.0"; system = builtins.currentSystem; builder = "/bin/sh"; '
-        f'args = [ "-c" "echo building; echo {tmp_path.name} > $out" ]; }}'
+        f'args = [ "-c" "echo building; echo {uuid.uuid4()} > $out" ]; }}'
     )
     return f
 
