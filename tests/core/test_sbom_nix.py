@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import uuid
@@ -11,6 +12,7 @@ from typing import Any
 import pytest
 
 from nix_attest.cli import main
+from nix_attest.nix.installable import parse_installable
 from nix_attest.sbom.read import load_sbom
 from nix_attest.sbom.validate import schema_errors
 
@@ -314,3 +316,31 @@ def test_quiet_silences_progress(tmp_path: Path, capsys: pytest.CaptureFixture[s
     captured = capsys.readouterr()
     assert captured.err == ""
     assert captured.out.strip().endswith("-fresh-1.0")
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_non_reproducible_output_is_named_on_a_terminal_too(legacy_file: Path) -> None:
+    """On a terminal Nix draws its progress bar; the rebuild verdict must not depend on that."""
+    from nix_attest.nix import build as nixbuild
+    from nix_attest.nix.runner import Nix
+
+    term = _Terminal()
+    nix = Nix(progress_stream=term)
+    drv = subprocess.run(
+        ["nix-instantiate", str(legacy_file), "-A", "impure"], check=True, capture_output=True, text=True
+    ).stdout.strip()
+    (out,) = nixbuild.build(nix, parse_installable(drv), drv_path=drv)
+    (result,) = nixbuild.rebuild(nix, drv, list(out.outputs.values()))
+    assert not result.reproducible and result.path == out.outputs["out"]
+    assert "may not be deterministic" in term.getvalue()  # Nix's own output reached the terminal
+
+
+def test_unknown_legacy_attribute_is_a_usage_error(
+    legacy_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, err = run_err(capsys, "sbom", "-f", str(legacy_file), "-A", "nope", "-o", str(tmp_path / "x"))
+    assert code == 2 and "unknown installable" in err and "nope" in err

@@ -3,13 +3,13 @@ commands, streaming progress, and turning Nix's errors into nix-attest errors.""
 
 from __future__ import annotations
 
+import codecs
 import os
 import re
 import shutil
 import subprocess
 import sys
 import threading
-from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -40,8 +40,10 @@ _UNKNOWN_PATTERNS = (
     "cannot find attribute",
     "not a valid flake reference",
     "cannot parse flake",
+    "in selection path",
 )
 _FEATURES = "nix-command flakes"
+_TAIL_BYTES = 32 * 1024  # the end of a long command's log, kept for its error message
 
 
 def strip_ansi(text: str) -> str:
@@ -126,35 +128,40 @@ class Nix:
 
     def run_long(self, args: Sequence[str], *, what: str, installable: str | None = None) -> str:
         """Run a long command (build, rebuild) showing progress: Nix's progress bar on a terminal,
-        plain log lines otherwise, nothing with ``quiet``."""
+        plain ``nix: `` log lines otherwise, nothing with ``quiet``. Nix's last output is kept either
+        way, so a failure is explained (and classified) the same on a terminal and off it."""
         stream = self.progress_stream or sys.stderr
-        tty = stream.isatty()
-        log_format = ["--log-format", "bar-with-logs"] if tty and not self.quiet else ["--log-format", "raw"]
-        cmd = self.command([*log_format, *args])
-        if tty and not self.quiet:
-            done = subprocess.run(cmd, stdout=subprocess.PIPE, text=True, check=False, env=_env())
-            if done.returncode != 0:
-                raise _classify(what, "", installable, build=True)
-            return done.stdout
-        tail: deque[str] = deque(maxlen=60)
-        with subprocess.Popen(
-            cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env()
-        ) as proc:
+        live = stream.isatty() and not self.quiet
+        cmd = self.command(["--log-format", "bar-with-logs" if live else "raw", *args])
+        tail = bytearray()
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        partial = ""
+        with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_env()) as proc:
             assert proc.stderr is not None and proc.stdout is not None
             out_pipe = proc.stdout
-            chunks: list[str] = []
+            chunks: list[bytes] = []
             reader = threading.Thread(target=lambda: chunks.append(out_pipe.read()), daemon=True)
             reader.start()  # drain stdout while the log streams, so neither pipe can fill up
-            for line in proc.stderr:
-                tail.append(line)
-                if not self.quiet:
+            while chunk := os.read(proc.stderr.fileno(), 65536):
+                tail += chunk
+                del tail[:-_TAIL_BYTES]
+                if self.quiet:
+                    continue
+                text = decoder.decode(chunk)
+                if live:
+                    stream.write(text)
+                    stream.flush()
+                    continue
+                *lines, partial = (partial + text).split("\n")
+                for line in lines:
                     stream.write(f"nix: {strip_ansi(line).rstrip()}\n")
+            if partial.strip() and not live and not self.quiet:
+                stream.write(f"nix: {strip_ansi(partial).rstrip()}\n")
             reader.join()
-            stdout = "".join(chunks)
             code = proc.wait()
         if code != 0:
-            raise _classify(what, "".join(tail), installable, build=True)
-        return stdout
+            raise _classify(what, tail.decode("utf-8", errors="replace"), installable, build=True)
+        return b"".join(chunks).decode("utf-8", errors="replace")
 
     def _exec(
         self, cmd: Sequence[str], *, what: str, installable: str | None = None
