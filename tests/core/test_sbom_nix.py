@@ -344,3 +344,25 @@ def test_unknown_legacy_attribute_is_a_usage_error(
 ) -> None:
     code, err = run_err(capsys, "sbom", "-f", str(legacy_file), "-A", "nope", "-o", str(tmp_path / "x"))
     assert code == 2 and "unknown installable" in err and "nope" in err
+
+
+@pytest.mark.parametrize("value", ["99999999999999", "yesterday", "-"])
+def test_bad_source_date_epoch_is_refused_before_nix_runs(
+    value: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", value)
+    monkeypatch.setenv("PATH", str(tmp_path))  # no nix: the value must be checked first
+    code, err = run_err(capsys, "sbom", ".#x", "-o", str(tmp_path / "x"))
+    assert code == 2 and "SOURCE_DATE_EPOCH" in err
+
+
+def test_rebuild_of_a_path_without_deriver_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src = tmp_path / "plain.txt"
+    src.write_text(str(uuid.uuid4()))
+    path = subprocess.run(
+        ["nix-store", "--add", str(src)], check=True, capture_output=True, text=True
+    ).stdout.strip()
+    code, err = run_err(capsys, "sbom", path, "--check-reproducible", "-o", str(tmp_path / "x"))
+    assert code == 2 and "deriver is unknown" in err

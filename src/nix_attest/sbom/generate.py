@@ -46,6 +46,7 @@ class SbomRequest:
     closure: Closure | None = None
     build: bool = True
     check_reproducible: bool = False
+    timestamp: str | None = None  # ISO 8601, from SOURCE_DATE_EPOCH only
 
 
 def default_closure(installable: Installable, build: bool) -> Closure:
@@ -69,6 +70,7 @@ def generate_sbom(
         closure=closure,
         build=build,
         check_reproducible=check_reproducible,
+        timestamp=source_date_epoch(os.environ.get("SOURCE_DATE_EPOCH")),  # checked before any Nix call
     )
     return SbomGenerator(nix or Nix(quiet=quiet)).generate(request)
 
@@ -105,6 +107,8 @@ class SbomGenerator:
             else:  # store path: it must be valid; its deriver gives the build graph when present
                 deriver = nixbuild.path_info(self.nix, [inst.text])[inst.text].deriver
                 drv_path = deriver if deriver and Path(deriver).exists() else None
+                if drv_path is None and req.check_reproducible:
+                    raise UsageError(f"cannot rebuild {inst.text}: its deriver is unknown")
             drvs = graph.result() if graph else show_derivations(self.nix, drv_path) if drv_path else {}
             flake_info = flake.result() if flake else None
         if drv_path and drv_path not in drvs:
@@ -144,7 +148,7 @@ class SbomGenerator:
             nix_version=self.nix.version.text,
             system=root_drv.system if root_drv else None,
             flake=flake_info,
-            timestamp=source_date_epoch(),
+            timestamp=req.timestamp,
             reproducibility=checks,
         )
         return Sbom(root=root, components=components, dependencies=deps, meta=sbom_meta)
@@ -157,15 +161,14 @@ class SbomGenerator:
         return infos
 
 
-def source_date_epoch() -> str | None:
-    raw = os.environ.get("SOURCE_DATE_EPOCH")
+def source_date_epoch(raw: str | None) -> str | None:
+    """The SBOM timestamp: ``SOURCE_DATE_EPOCH`` (seconds since 1970) as ISO 8601 UTC, else none."""
     if not raw:
         return None
     try:
-        ts = int(raw)
-    except ValueError as exc:
-        raise UsageError(f"SOURCE_DATE_EPOCH must be an integer, got {raw!r}") from exc
-    return datetime.fromtimestamp(ts, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return datetime.fromtimestamp(int(raw), tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    except (ValueError, OverflowError, OSError) as exc:
+        raise UsageError(f"SOURCE_DATE_EPOCH must be seconds since 1970, got {raw!r}") from exc
 
 
 class _Assembler:
