@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from ..errors import InputError
+from ..errors import InputError, OutputError
 from ..github.http import GitHubClient
 from ..sbom.read import from_document
 from .github_env import github_context
@@ -48,6 +48,22 @@ def sign_sbom(
     env: Mapping[str, str] | None = None,
 ) -> tuple[SignedBundle, ...]:
     """Sign ``sbom_path`` (and provenance) keylessly into ``out_dir/{sbom,provenance}.sigstore.json``."""
+    statements = prepare_statements(
+        sbom_path, out_dir=out_dir, provenance=provenance, subject_files=subject_files, env=env
+    )
+    return sign_statements(statements, out_dir=out_dir, token=token, trust=trust)
+
+
+def prepare_statements(
+    sbom_path: str | os.PathLike[str],
+    *,
+    out_dir: str | os.PathLike[str],
+    provenance: bool = False,
+    subject_files: Sequence[str | os.PathLike[str]] = (),
+    env: Mapping[str, str] | None = None,
+) -> tuple[StatementToSign, ...]:
+    """Everything local, before anything is sent to Sigstore: read the SBOM, build the statements,
+    make sure the bundles can be written."""
     try:
         text = Path(sbom_path).read_text(encoding="utf-8")
     except OSError as exc:
@@ -56,7 +72,14 @@ def sign_sbom(
     statements = build_statements(
         text, source=str(sbom_path), provenance=provenance, subject_files=subject_files, github=github
     )
-    return sign_statements(statements, out_dir=out_dir, token=token, trust=trust)
+    out = Path(out_dir)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot create {out}: {exc.strerror or exc}") from exc
+    if not os.access(out, os.W_OK):
+        raise OutputError(f"cannot write to {out}: permission denied")
+    return tuple(statements)
 
 
 def upload_bundles(

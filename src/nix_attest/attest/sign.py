@@ -56,27 +56,14 @@ def sign_statements(
     """Sign each statement (one Fulcio certificate for all), write ``DIR/<kind>.sigstore.json``."""
     ident = identity_token(token)
     ctx = SigningContext.from_trust_config(trust.config)
-    results: list[SignedBundle] = []
+    signed: list[tuple[StatementToSign, str]] = []
     try:
         with ctx.signer(ident) as signer:
             for item in statements:
                 stmt = dsse.Statement(
                     json.dumps(item.statement, sort_keys=True, separators=(",", ":")).encode()
                 )
-                bundle = signer.sign_dsse(stmt)
-                text = bundle.to_json()
-                path = write_atomic(Path(out_dir) / f"{item.kind}.sigstore.json", text + "\n")
-                index = bundle_log_index(text)
-                results.append(
-                    SignedBundle(
-                        kind=item.kind,
-                        predicate_type=str(item.statement["predicateType"]),
-                        bundle_path=str(path),
-                        subjects=statement_subjects(item.statement),
-                        rekor_log_index=index,
-                        rekor_url=trust.entry_url_template.format(index=index) if index is not None else None,
-                    )
-                )
+                signed.append((item, signer.sign_dsse(stmt).to_json()))
     except ExpiredIdentity as exc:
         raise InputError("the identity token has expired: request a fresh one") from exc
     except (SigstoreError, requests.RequestException) as exc:
@@ -85,6 +72,21 @@ def sign_statements(
         if type(exc).__name__ in ("FulcioClientError", "RekorClientError", "ExpiredCertificate"):
             raise ExternalError(f"Sigstore signing failed ({trust.name}): {_one_line(exc)}") from exc
         raise
+    # written only once every statement is signed: never a partial set of bundles
+    results: list[SignedBundle] = []
+    for item, text in signed:
+        path = write_atomic(Path(out_dir) / f"{item.kind}.sigstore.json", text + "\n")
+        index = bundle_log_index(text)
+        results.append(
+            SignedBundle(
+                kind=item.kind,
+                predicate_type=str(item.statement["predicateType"]),
+                bundle_path=str(path),
+                subjects=statement_subjects(item.statement),
+                rekor_log_index=index,
+                rekor_url=trust.entry_url_template.format(index=index) if index is not None else None,
+            )
+        )
     return tuple(results)
 
 

@@ -8,7 +8,8 @@ import sys
 
 from ..attest.github_env import github_context
 from ..attest.oidc import resolve_identity_token
-from ..attest.pipeline import sign_sbom, upload_bundles
+from ..attest.pipeline import prepare_statements, upload_bundles
+from ..attest.sign import sign_statements
 from ..attest.trust import signing_trust
 from ..errors import InputError
 
@@ -65,17 +66,17 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("--upload-attestation needs --repository OWNER/REPO (or GITHUB_REPOSITORY)")
     if args.upload_attestation and not gh_token:
         raise InputError("--upload-attestation needs GITHUB_TOKEN in the environment (attestations: write)")
-    trust = signing_trust(args.trust_config, staging=args.staging)
-    token = resolve_identity_token(args.identity_token, env)
-    bundles = sign_sbom(
+    # local work first (SBOM, statements, output directory, token), then Sigstore
+    statements = prepare_statements(
         args.sbom,
         out_dir=args.output_dir,
-        token=token,
-        trust=trust,
         provenance=args.provenance,
         subject_files=args.subject_file,
         env=env,
     )
+    token = resolve_identity_token(args.identity_token, env)
+    trust = signing_trust(args.trust_config, staging=args.staging)
+    bundles = sign_statements(statements, out_dir=args.output_dir, token=token, trust=trust)
     if args.upload_attestation:
         from ..github.http import GitHubClient
 

@@ -23,6 +23,7 @@ from .model import (
     Sbom,
     SbomMeta,
 )
+from .validate import schema_errors
 
 P = "nix-attest:"
 _KINDS = {"application", "library", "file"}
@@ -45,8 +46,13 @@ def loads_sbom(text: str, *, source: str = "SBOM") -> Sbom:
 
 
 def from_document(doc: Any, *, source: str = "SBOM") -> Sbom:
+    """Validate against the CycloneDX schema of the document's specVersion, then read it."""
     if not isinstance(doc, dict) or doc.get("bomFormat") != "CycloneDX":
         raise InputError(f"{source} is not a CycloneDX JSON document (bomFormat missing)")
+    spec = str(doc.get("specVersion"))
+    problems = schema_errors(doc, spec, limit=1)
+    if problems:
+        raise InputError(f"{source} is not valid CycloneDX {spec}: {problems[0]}")
     metadata = doc.get("metadata") or {}
     root_doc = metadata.get("component")
     if not isinstance(root_doc, dict):

@@ -17,7 +17,8 @@ import jsonschema_rs
 
 from ..errors import InputError
 
-SPEC_VERSIONS = ("1.6", "1.5")
+SPEC_VERSIONS = ("1.6", "1.5")  # what the writer produces
+READABLE_VERSIONS = ("1.2", "1.3", "1.4", "1.5", "1.6", "1.7")  # what the reader validates and accepts
 
 
 def _schema_text(name: str) -> str:
@@ -31,10 +32,12 @@ def _retrieve(uri: str) -> Any:
     return json.loads(_schema_text(name))
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=8)
 def _validator(spec_version: str) -> Any:
-    if spec_version not in SPEC_VERSIONS:
-        raise InputError(f"unsupported CycloneDX spec version {spec_version!r} (use 1.6 or 1.5)")
+    if spec_version not in READABLE_VERSIONS:
+        raise InputError(
+            f"unsupported CycloneDX spec version {spec_version!r} (supported: {', '.join(READABLE_VERSIONS)})"
+        )
     schema = json.loads(_schema_text(f"bom-{spec_version}.SNAPSHOT.schema.json"))
     return jsonschema_rs.validator_for(schema, retriever=_retrieve)
 
