@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
-from typing import Protocol, cast
+from typing import NoReturn, Protocol, cast
 
 from . import __version__
-from .errors import EXIT_USAGE, NixAttestError
+from .errors import EXIT_EXTERNAL, EXIT_USAGE, NixAttestError
 
 # Each module in nix_attest.commands defines `register(subparsers)`; the parser it adds sets
 # `func=run` (a callable taking the parsed namespace and returning an exit code).
@@ -17,9 +18,9 @@ COMMANDS = ("build", "sbom", "sign", "verify", "check", "diff", "comment", "run"
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        self.print_usage(sys.stderr)
-        sys.stderr.write(f"nix-attest: error: {message}\n")
+    def error(self, message: str) -> NoReturn:
+        """Usage errors are one line too, pointing at the command's help."""
+        sys.stderr.write(f"nix-attest: error: {message} (see '{self.prog} --help')\n")
         raise SystemExit(EXIT_USAGE)
 
 
@@ -55,6 +56,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("nix-attest: interrupted\n")
         return 130
+    except Exception as exc:  # a bug: still one line and an exit code that is not "check failed"
+        if os.environ.get("NIX_ATTEST_DEBUG"):
+            raise
+        sys.stderr.write(
+            f"nix-attest: internal error: {type(exc).__name__}: {' '.join(str(exc).split())[:300]} "
+            "(set NIX_ATTEST_DEBUG=1 for a traceback, and please report it)\n"
+        )
+        return EXIT_EXTERNAL
     return code
 
 

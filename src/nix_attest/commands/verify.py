@@ -16,7 +16,7 @@ from ..attest.model import (
     VerifyTarget,
 )
 from ..attest.trust import verification_root
-from ..attest.verify import verify_attestation
+from ..attest.verify import load_bundle, verify_attestation
 from ..errors import CheckFailed, UsageError
 from ..policy import Policy, PolicyReport, evaluate, load_policy, render_text
 from ..policy.render import counts
@@ -101,6 +101,7 @@ def run(args: argparse.Namespace) -> int:
         identity_regexp=args.cert_identity_regexp,
     )
     target = VerifyTarget(sbom_path=args.sbom, store_path=args.store_path, file_path=args.file)
+    load_bundle(args.bundle)  # a missing or broken bundle is reported before the trust root is fetched
     root = verification_root(args.trust_root, offline=args.offline, staging=args.staging)
     result = verify_attestation(args.bundle, target, identity, root)
     report = _policy_report(result, policy) if policy is not None else None
