@@ -80,7 +80,7 @@ def test_cli_usage_errors(tmp_path: Path, sbom_file: Path, capsys: pytest.Captur
     missing = tmp_path / "nope.json"
     assert main(["verify", str(missing), "--file", str(sbom_file), "--repository", "o/r",
                  "--trust-root", str(missing)]) == 2  # fmt: skip
-    assert "cannot read trusted root" in capsys.readouterr().err
+    assert "cannot read bundle" in capsys.readouterr().err  # read before any trust root is loaded
 
 
 def test_cli_sign_in_actions_without_id_token_permission(
