@@ -10,9 +10,15 @@ from pathlib import Path
 from .errors import OutputError
 
 
-def write_atomic(path: str | os.PathLike[str], data: str | bytes, *, mode: int = 0o644) -> Path:
-    """Write ``data`` to ``path`` atomically; raise :class:`OutputError` naming the path on failure."""
+def write_atomic(path: str | os.PathLike[str], data: str | bytes, *, mode: int | None = None) -> Path:
+    """Write ``data`` to ``path`` atomically; raise :class:`OutputError` naming the path on failure.
+    The file keeps the mode of the file it replaces (0644 for a new file) unless ``mode`` is given."""
     target = Path(path)
+    if mode is None:
+        try:
+            mode = target.stat().st_mode & 0o7777
+        except OSError:
+            mode = 0o644
     payload = data.encode("utf-8") if isinstance(data, str) else data
     directory = target.parent if str(target.parent) else Path(".")
     try:

@@ -9,8 +9,8 @@ import pytest
 
 from nix_attest.errors import InputError, InvalidStorePath
 from nix_attest.nix.drv import parse_derivations
-from nix_attest.nix.hashes import nix32_decode, nix32_encode, to_hex
-from nix_attest.nix.names import is_store_path, parse_drv_name, store_path_name
+from nix_attest.nix.hashes import nix32_decode, to_hex
+from nix_attest.nix.names import parse_drv_name, store_path_name
 from nix_attest.nix.pathinfo import closure_paths, parse_path_info
 from nix_attest.nix.runner import parse_version, trim_nix_error
 
@@ -39,9 +39,6 @@ def test_store_path_names() -> None:
     p = S + "r66mxzhcias4zcf5mfrdlgc05a5d3hrp-hello-1.0"
     assert store_path_name(p) == "hello-1.0"
     assert store_path_name(p + ".drv") == "hello-1.0"
-    assert is_store_path(p)
-    assert not is_store_path("/tmp/hello")
-    assert not is_store_path(p + "/bin/hello")
 
 
 def test_nix_base32_matches_nix() -> None:
@@ -49,7 +46,6 @@ def test_nix_base32_matches_nix() -> None:
     b32 = "1xmr8jicvzszfzpz46g37mlpvbzjl2wpwvl2b05psipssyp1sm8h"
     hex_digest = "10551daed7fa467d0b58826e7eb9a0f2af7d693de319f2ef775fffcda244b9f6"
     assert nix32_decode(b32, 32).hex() == hex_digest
-    assert nix32_encode(bytes.fromhex(hex_digest)) == b32
     assert to_hex("sha256:" + b32) == ("sha256", hex_digest)
     assert to_hex("sha256-EFUdrtf6Rn0LWIJufrmg8q99aT3jGfLvd1//zaJEufY=") == ("sha256", hex_digest)
     assert to_hex(hex_digest, "sha256") == ("sha256", hex_digest)

@@ -66,11 +66,6 @@ def path_info(nix: Nix, paths: Sequence[str], *, recursive: bool = False) -> dic
         raise InputError(f"unexpected output from nix path-info: {exc}") from exc
 
 
-def nar_sha256_hex(nix: Nix, path: str) -> str:
-    """SHA-256 of the NAR serialisation of a valid store path, as Nix records it (hex)."""
-    return path_info(nix, [path])[path].nar_sha256
-
-
 _DIFFERS = re.compile(r"output '([^']+)' (?:of '[^']+' )?differs")
 
 

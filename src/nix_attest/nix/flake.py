@@ -3,17 +3,43 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
-from ..sbom.model import FlakeInfo, FlakeInput
+from ..errors import InputError
 from .runner import Nix
+
+
+@dataclass(frozen=True, slots=True)
+class FlakeInfo:
+    """The flake an installable came from, as Nix locked it."""
+
+    original_url: str
+    locked_url: str | None = None
+    rev: str | None = None
+    nar_hash: str | None = None
+    last_modified: int | None = None
+    inputs: tuple[FlakeInput, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class FlakeInput:
+    """A locked flake input (from flake.lock)."""
+
+    name: str
+    locked_url: str
+    rev: str | None = None
+    nar_hash: str | None = None
 
 
 def flake_metadata(nix: Nix, flake_ref: str) -> FlakeInfo:
     out = nix.run(
         ["flake", "metadata", "--json", flake_ref], what="nix flake metadata", installable=flake_ref
     )
-    return parse_flake_metadata(json.loads(out), flake_ref)
+    try:
+        return parse_flake_metadata(json.loads(out), flake_ref)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"unexpected output from nix flake metadata: {exc}") from exc
 
 
 def _locked_url(locked: dict[str, Any], fallback: str | None) -> str | None:

@@ -31,20 +31,6 @@ def nix32_decode(text: str, size: int) -> bytes:
     return bytes(out)
 
 
-def nix32_encode(data: bytes) -> str:
-    size = len(data)
-    length = (size * 8 - 1) // 5 + 1
-    chars = []
-    for n in range(length - 1, -1, -1):
-        b = n * 5
-        i, j = divmod(b, 8)
-        c = data[i] >> j
-        if i + 1 < size:
-            c |= data[i + 1] << (8 - j)
-        chars.append(_NIX32[c & 0x1F])
-    return "".join(chars)
-
-
 def to_hex(text: str, algo: str | None = None) -> tuple[str, str]:
     """Return ``(algo, hex)`` for a hash in any of Nix's encodings.
 
@@ -77,7 +63,3 @@ def _b64_hex(value: str, algo: str) -> str:
     if len(raw) != _SIZES[algo]:
         raise InputError(f"malformed {algo} hash {value!r}: wrong length")
     return raw.hex()
-
-
-def sri(algo: str, hex_digest: str) -> str:
-    return f"{algo}-{base64.b64encode(bytes.fromhex(hex_digest)).decode()}"

@@ -24,13 +24,6 @@ def store_path_name(path: str) -> str:
     return base[:-4] if base.endswith(".drv") else base
 
 
-def is_store_path(text: str, store_dir: str = STORE_DIR) -> bool:
-    if not text.startswith(store_dir + "/"):
-        return False
-    rest = text[len(store_dir) + 1 :]
-    return bool(_HASH_PART.match(rest)) and "/" not in rest.rstrip("/")
-
-
 def absolute(path: str, store_dir: str = STORE_DIR) -> str:
     """Derivation JSON v3+ prints base names; make them full store paths."""
     return path if path.startswith("/") else f"{store_dir}/{path}"

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TextIO
 
+from ..ansi import strip_ansi
 from ..errors import (
     InvalidStorePath,
     NixAttestError,
@@ -29,7 +30,6 @@ INSTALL_HINT = (
     "install Nix first: on Debian/Ubuntu `apt-get install nix-bin`; in GitHub Actions add "
     "DeterminateSystems/nix-installer-action or cachix/install-nix-action before this step"
 )
-_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 _VERSION = re.compile(r"(\d+)\.(\d+)(?:\.(\d+))?")
 _UNKNOWN_PATTERNS = (
     "does not provide attribute",
@@ -44,10 +44,6 @@ _UNKNOWN_PATTERNS = (
 )
 _FEATURES = "nix-command flakes"
 _TAIL_BYTES = 32 * 1024  # the end of a long command's log, kept for its error message
-
-
-def strip_ansi(text: str) -> str:
-    return _ANSI.sub("", text)
 
 
 def trim_nix_error(stderr: str, limit: int = 400) -> str:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import subprocess
 import tempfile
@@ -21,10 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..ansi import strip_ansi
 from ..errors import NixAttestError, PolicyFileError
 from .model import Severity
-
-_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 
 class NickelFailure(Exception):
@@ -33,10 +31,6 @@ class NickelFailure(Exception):
 
 class NickelMissing(NixAttestError):
     """Neither py-nickel nor a ``nickel`` binary is available (exit 3)."""
-
-
-def strip_ansi(text: str) -> str:
-    return _ANSI.sub("", text)
 
 
 def summarize(message: str) -> str:

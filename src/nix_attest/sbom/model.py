@@ -11,6 +11,22 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
+from ..nix.flake import FlakeInfo, FlakeInput
+
+__all__ = [
+    "Closure",
+    "Component",
+    "ComponentKind",
+    "FixedOutput",
+    "FlakeInfo",
+    "FlakeInput",
+    "Hash",
+    "License",
+    "OutputCheck",
+    "Sbom",
+    "SbomMeta",
+]
+
 Closure = Literal["runtime", "buildtime"]
 ComponentKind = Literal["application", "library", "file"]
 
@@ -84,28 +100,6 @@ class Component:
             if h.alg == "SHA-256":
                 return h.content
         return None
-
-
-@dataclass(frozen=True, slots=True)
-class FlakeInfo:
-    """The flake an installable came from, as Nix locked it."""
-
-    original_url: str
-    locked_url: str | None = None
-    rev: str | None = None
-    nar_hash: str | None = None
-    last_modified: int | None = None
-    inputs: tuple[FlakeInput, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class FlakeInput:
-    """A locked flake input (from flake.lock)."""
-
-    name: str
-    locked_url: str
-    rev: str | None = None
-    nar_hash: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
