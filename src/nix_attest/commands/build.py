@@ -8,11 +8,10 @@ import sys
 
 from ..errors import UsageError
 from ..nix import build as nixbuild
-from ..nix.installable import parse_installable
 from ..nix.meta import evaluate
 from ..nix.runner import Nix
 from ..sbom.model import OutputCheck
-from .common import add_installable_args, report_rebuild
+from .common import add_installable_args, installable_from, report_rebuild
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -30,7 +29,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     nix = Nix(quiet=args.quiet)
-    inst = parse_installable(args.installable, file=args.file, attr=args.attr)
+    inst = installable_from(args)
     drv_path = inst.text if inst.kind == "drv" else None
     if inst.evaluable:
         drv_path = evaluate(nix, inst).drv_path

@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Iterable
-from typing import Any
 
 from ..errors import CheckFailed
+from ..nix.installable import Installable, parse_installable
 from ..sbom.model import OutputCheck
 
 
@@ -22,8 +22,9 @@ def add_installable_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("-A", "--attr", metavar="ATTR", help="legacy: attribute of the -f FILE expression")
 
 
-def installable_kwargs(args: argparse.Namespace) -> dict[str, Any]:
-    return {"installable": args.installable, "file": args.file, "attr": args.attr}
+def installable_from(args: argparse.Namespace) -> Installable:
+    """The installable the arguments name (a positional, or legacy ``-f FILE -A ATTR``)."""
+    return parse_installable(args.installable, file=args.file, attr=args.attr)
 
 
 def report_rebuild(checks: Iterable[OutputCheck], *, quiet: bool = False) -> None:

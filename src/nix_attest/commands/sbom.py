@@ -8,7 +8,7 @@ import sys
 from ..fsutil import write_atomic
 from ..sbom.cyclonedx import dumps_sbom
 from ..sbom.generate import generate_sbom
-from .common import add_installable_args, installable_kwargs, report_rebuild
+from .common import add_installable_args, installable_from, report_rebuild
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -38,7 +38,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     sbom = generate_sbom(
-        **installable_kwargs(args),
+        installable_from(args),
         closure=args.closure,
         build=not args.no_build,
         check_reproducible=args.check_reproducible,

@@ -55,7 +55,7 @@ def default_closure(installable: Installable, build: bool) -> Closure:
 
 
 def generate_sbom(
-    installable: str | None,
+    installable: str | Installable | None,
     *,
     file: str | None = None,
     attr: str | None = None,
@@ -66,7 +66,9 @@ def generate_sbom(
     nix: Nix | None = None,
 ) -> Sbom:
     request = SbomRequest(
-        installable=parse_installable(installable, file=file, attr=attr),
+        installable=installable
+        if isinstance(installable, Installable)
+        else parse_installable(installable, file=file, attr=attr),
         closure=closure,
         build=build,
         check_reproducible=check_reproducible,
