@@ -9,6 +9,7 @@ import pytest
 from nix_attest.errors import InputError
 from nix_attest.github import actions
 from nix_attest.github.context import pull_request_context
+from nix_attest.github.limits import MAX_SUMMARY_BYTES
 
 
 @pytest.fixture
@@ -97,7 +98,7 @@ def test_summary_appends_and_caps(in_actions: Path) -> None:
     assert summary.read_text() == "# earlier step\n## nix-attest\n"
     actions.append_summary("é" * 700_000)  # 1.4 MB of UTF-8
     data = summary.read_bytes()
-    assert len(data) <= actions.MAX_SUMMARY_BYTES
+    assert len(data) <= MAX_SUMMARY_BYTES
     text = data.decode("utf-8")  # not cut inside a character
     assert text.endswith("_(job summary truncated at GitHub's 1 MiB limit)_\n")
     assert text.startswith("# earlier step\n## nix-attest\néé")
@@ -130,7 +131,7 @@ def test_pull_request_context(tmp_path: Path) -> None:
         "GITHUB_EVENT_NAME": "pull_request",
     }
     ctx = pull_request_context(env)
-    assert (ctx.number, ctx.base_ref, ctx.base_sha, ctx.head_sha) == (42, "main", "b" * 40, "h" * 40)
+    assert (ctx.number, ctx.base_ref, ctx.base_sha) == (42, "main", "b" * 40)
     assert ctx.job == "PR/sbom"
     assert ctx.run_url == "https://github.com/o/r/actions/runs/99"
     local = pull_request_context({})

@@ -1,18 +1,18 @@
 from __future__ import annotations
 
 import pytest
-from github_fake_server import BOT, Fault, Server
+from helpers.github_server import BOT, Fault, Server
 
 from nix_attest.errors import InputError
 from nix_attest.github.comment import (
     FORK_WARNING,
-    MAX_COMMENT_CHARS,
     marker,
     split_repository,
     token_author,
     upsert_comment,
 )
 from nix_attest.github.http import GitHubClient, GitHubError
+from nix_attest.github.limits import MAX_COMMENT_CHARS
 
 ACTIONS_TOKEN = "ghs_" + "x" * 36
 PAT = "ghp_" + "p" * 36

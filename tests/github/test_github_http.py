@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import pytest
-from github_fake_server import Fault, Server
+from helpers.github_server import Fault, Server
 
 from nix_attest.errors import ExternalError
 from nix_attest.github.http import (
@@ -156,3 +156,23 @@ def test_token_masked_only_in_actions(
     monkeypatch.setenv("GITHUB_ACTIONS", "true")
     GitHubClient(github.url, TOKEN)
     assert capsys.readouterr().out == f"::add-mask::{TOKEN}\n"
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_repeated_429_is_retried_by_one_mechanism_only(
+    github: Server, sleeps: list[float], method: str
+) -> None:
+    """urllib3 does not retry 429 under the client's own rate-limit loop: 1 + rate_limit_retries sends."""
+    github.state.faults += [Fault(429, {"Retry-After": "2"}, {"message": "slow down"})] * 30
+    with client(github, sleeps, retries=4, rate_limit_retries=3) as gh, pytest.raises(GitHubRateLimitError):
+        gh.request(method, "/repos/o/r/issues/1/comments", json={"body": "x"})
+    assert len(github.state.requests) == 4
+    assert sleeps == [2.0, 2.0, 2.0]
+
+
+def test_repeated_429_without_retry_after_is_bounded(github: Server, sleeps: list[float]) -> None:
+    github.state.faults += [Fault(429, {}, {"message": "slow down"})] * 30
+    with client(github, sleeps, rate_limit_retries=2) as gh, pytest.raises(GitHubRateLimitError):
+        gh.request("GET", "/user")
+    assert len(github.state.requests) == 3
+    assert sleeps == [60.0, 60.0]

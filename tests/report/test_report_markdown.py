@@ -2,14 +2,15 @@ from __future__ import annotations
 
 import json
 
-from report_fixtures import comp, report, sbom, violation
+from helpers.report_fixtures import comp, report, sbom, violation
 
 from nix_attest.attest.model import SignedBundle
+from nix_attest.github.limits import MAX_COMMENT_CHARS
 from nix_attest.policy.model import Violation
 from nix_attest.report import md
 from nix_attest.report.compare import new_violations
 from nix_attest.report.diffjson import dumps_diff
-from nix_attest.report.markdown import MAX_COMMENT_CHARS, render_comment, render_summary
+from nix_attest.report.markdown import render_comment, render_summary
 from nix_attest.report.mermaid import change_graph
 from nix_attest.report.model import Counts, Links, ReportData
 from nix_attest.sbom.diff import diff_sboms

@@ -17,8 +17,8 @@ from actions_toolkit import core
 
 from ..errors import InputError
 from ..fsutil import write_atomic
+from .limits import MAX_SUMMARY_BYTES, truncate
 
-MAX_SUMMARY_BYTES = 1024 * 1024
 _TRUE = frozenset({"true", "True", "TRUE"})
 _FALSE = frozenset({"false", "False", "FALSE"})
 
@@ -113,15 +113,9 @@ def append_summary(markdown: str, path: Path | None = None) -> Path | None:
         existing = b""
     except OSError as exc:
         raise InputError(f"cannot read the job summary {target}: {exc.strerror or exc}") from exc
-    addition = markdown.encode("utf-8")
-    if not addition.endswith(b"\n"):
-        addition += b"\n"
-    room = MAX_SUMMARY_BYTES - len(existing)
-    if len(addition) > room:
-        note = b"\n\n_(job summary truncated at GitHub's 1 MiB limit)_\n"
-        keep = max(0, room - len(note))
-        addition = addition[:keep].decode("utf-8", errors="ignore").encode("utf-8") + note
-        if len(addition) > room:
-            addition = b""
+    text = markdown if markdown.endswith("\n") else markdown + "\n"
+    room = max(0, MAX_SUMMARY_BYTES - len(existing))
+    note = "\n\n_(job summary truncated at GitHub's 1 MiB limit)_\n"
+    addition = truncate(text, room, note, in_bytes=True).encode("utf-8")
     write_atomic(target, existing + addition)
     return target

@@ -17,8 +17,8 @@ import requests
 
 from ..errors import InputError
 from .http import GitHubClient, GitHubPermissionError
+from .limits import MAX_COMMENT_CHARS, truncate
 
-MAX_COMMENT_CHARS = 65_536
 BOT_LOGIN = "github-actions[bot]"
 MARKER_PREFIX = "<!-- nix-attest:"
 
@@ -71,10 +71,7 @@ def token_author(client: GitHubClient) -> str:
 def with_marker(body: str, mark: str) -> str:
     """The body with the marker on its first line, cut to GitHub's limit if it is still too long."""
     text = body if mark in body else f"{mark}\n{body}"
-    if len(text) > MAX_COMMENT_CHARS:
-        note = "\n\n_(truncated: see the job summary)_\n"
-        text = text[: MAX_COMMENT_CHARS - len(note)] + note
-    return text
+    return truncate(text, MAX_COMMENT_CHARS, "\n\n_(truncated: see the job summary)_\n")
 
 
 def find_comment(

@@ -15,15 +15,10 @@ class PullRequestContext:
     number: int | None = None  # the PR (or issue) number, when the event has one
     base_ref: str | None = None  # branch name of the PR base
     base_sha: str | None = None  # commit of the PR base
-    head_sha: str | None = None
     job: str = "local"  # workflow + job: one sticky comment per installable and job
     server_url: str = "https://github.com"
     run_url: str | None = None
     event_name: str | None = None
-
-    @property
-    def artifact_hint(self) -> str | None:
-        return f"{self.run_url}#artifacts" if self.run_url else None
 
 
 def pull_request_context(env: Mapping[str, str] | None = None) -> PullRequestContext:
@@ -32,14 +27,12 @@ def pull_request_context(env: Mapping[str, str] | None = None) -> PullRequestCon
     pr = event.get("pull_request") if isinstance(event.get("pull_request"), dict) else None
     issue = event.get("issue") if isinstance(event.get("issue"), dict) else None
     number: int | None = None
-    base_ref = base_sha = head_sha = None
+    base_ref = base_sha = None
     if pr is not None:
         number = pr.get("number") if isinstance(pr.get("number"), int) else None
         base = pr.get("base") if isinstance(pr.get("base"), dict) else {}
-        head = pr.get("head") if isinstance(pr.get("head"), dict) else {}
         base_ref = _s(base.get("ref"))
         base_sha = _s(base.get("sha"))
-        head_sha = _s(head.get("sha"))
     elif issue is not None and isinstance(issue.get("number"), int):
         number = issue["number"]
     base_ref = base_ref or (env.get("GITHUB_BASE_REF") or None)
@@ -55,7 +48,6 @@ def pull_request_context(env: Mapping[str, str] | None = None) -> PullRequestCon
         number=number,
         base_ref=base_ref,
         base_sha=base_sha,
-        head_sha=head_sha,
         job=job,
         server_url=server,
         run_url=run_url,

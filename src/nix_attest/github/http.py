@@ -1,12 +1,13 @@
 """GitHub REST over ``requests``: timeouts, User-Agent, retries with backoff, rate limits, typed errors.
 
-Retries:
+Retries, each failure handled by exactly one mechanism:
 - connection errors and 5xx (500/502/503/504) for idempotent methods (GET, HEAD, PUT, PATCH, DELETE,
-  OPTIONS) and 429 for those methods, via urllib3 ``Retry`` with exponential backoff; ``Retry-After``
-  is honoured. POST is not retried on 5xx (the server may have acted on it: no duplicate comments).
-- rate limits (403/429 with ``Retry-After``, ``x-ratelimit-remaining: 0`` or a "secondary rate limit"
-  message), for every method: wait as told, at most ``max_wait`` seconds per wait and
-  ``rate_limit_retries`` times; a longer wait raises :class:`GitHubRateLimitError` at once.
+  OPTIONS), via urllib3 ``Retry`` with exponential backoff; ``Retry-After`` is honoured. POST is not
+  retried on 5xx (the server may have acted on it: no duplicate comments).
+- rate limits (429, and 403 with ``Retry-After``, ``x-ratelimit-remaining: 0`` or a "secondary rate
+  limit" message), for every method, by the client itself (not urllib3): wait as told, at most
+  ``max_wait`` seconds per wait and ``rate_limit_retries`` times, so a request is sent at most
+  ``rate_limit_retries + 1`` times; a longer wait raises :class:`GitHubRateLimitError` at once.
 
 The token is only ever sent in the ``Authorization`` header to the API host; it is masked in the
 Actions log and scrubbed from every error message.
@@ -66,6 +67,8 @@ class _Retry(Retry):
     """urllib3 ``Retry`` whose sleeps go through an injectable function (tests keep waits short)."""
 
     sleeper: Sleep = staticmethod(time.sleep)
+    # urllib3 also retries these whenever Retry-After is present; 429 is a rate limit: request()'s job
+    RETRY_AFTER_STATUS_CODES = frozenset({503})
 
     def new(self, **kw: Any) -> _Retry:
         fresh = super().new(**kw)
@@ -125,7 +128,7 @@ class GitHubClient:
             backoff_factor=backoff_factor,
             backoff_max=max_wait,
             retry_after_max=int(max_wait),
-            status_forcelist=(429, 500, 502, 503, 504),
+            status_forcelist=(500, 502, 503, 504),  # 429: the rate-limit loop in request()
             allowed_methods=frozenset({"GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"}),
             respect_retry_after_header=True,
             raise_on_status=False,
@@ -144,10 +147,6 @@ class GitHubClient:
         )
         if self._token:
             self.session.headers["Authorization"] = f"Bearer {self._token}"
-
-    @property
-    def has_token(self) -> bool:
-        return bool(self._token)
 
     @property
     def is_installation_token(self) -> bool:

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from ..github.limits import MAX_COMMENT_CHARS, MAX_SUMMARY_BYTES, truncate
 from . import sections
 from .model import ReportData
 from .sections import Budget
 
-MAX_COMMENT_CHARS = 65_536
-MAX_SUMMARY_BYTES = 1024 * 1024
+_NOTE = "\n\n_(truncated)_\n"
 
 _COMMENT_BUDGETS = (
     Budget(25, 500),
@@ -61,20 +61,16 @@ def render_comment(data: ReportData, marker: str = "") -> str:
     """The sticky comment body, marker first, under 65,536 characters."""
     prefix = f"{marker}\n" if marker else ""
     limit = MAX_COMMENT_CHARS - len(prefix)
-    note = "\n\n_(truncated)_\n"
-
-    def cut(text: str) -> str:
-        return text[: limit - len(note)] + note
-
-    return prefix + _fit(data, _COMMENT_BUDGETS, lambda t: len(t) <= limit, cut)
+    return prefix + _fit(
+        data, _COMMENT_BUDGETS, lambda t: len(t) <= limit, lambda t: truncate(t, limit, _NOTE)
+    )
 
 
 def render_summary(data: ReportData, limit_bytes: int = MAX_SUMMARY_BYTES) -> str:
     """The job summary section, under ``limit_bytes`` of UTF-8."""
-    note = "\n\n_(truncated)_\n"
-
-    def cut(text: str) -> str:
-        raw = text.encode()[: limit_bytes - len(note)]
-        return raw.decode("utf-8", errors="ignore") + note
-
-    return _fit(data, _SUMMARY_BUDGETS, lambda t: len(t.encode()) <= limit_bytes, cut)
+    return _fit(
+        data,
+        _SUMMARY_BUDGETS,
+        lambda t: len(t.encode()) <= limit_bytes,
+        lambda t: truncate(t, limit_bytes, _NOTE, in_bytes=True),
+    )
