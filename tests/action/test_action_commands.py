@@ -3,27 +3,17 @@
 from __future__ import annotations
 
 import json
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from github_fake_server import Server
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "report"))
-from report_fixtures import two_commit_flake
+from helpers.github_server import Server
+from helpers.gitrepo import git
+from helpers.report_fixtures import two_commit_flake
 
 from nix_attest.cli import main
 
 TOKEN = "ghs_" + "c" * 36
 pytestmark = pytest.mark.nix
-
-
-@pytest.fixture
-def github() -> Iterator[Server]:
-    server = Server().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
@@ -35,8 +25,6 @@ def sboms(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
     monkeypatch.chdir(repo)
     head = tmp_path / "head.cdx.json"
     assert main(["sbom", ".#default", "--no-build", "--quiet", "-o", str(head)]) == 0
-    from report_fixtures import git
-
     git(repo, "checkout", "-q", "HEAD~1")
     base = tmp_path / "base.cdx.json"
     assert main(["sbom", ".#default", "--no-build", "--quiet", "-o", str(base)]) == 0

@@ -8,37 +8,19 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from action_runner import ActionRun, run_action
-from github_fake_server import BOT, Server
+from helpers.github_server import BOT, Server
+from helpers.gitrepo import git
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "ghs_" + "k" * 36
 POLICY = "version: 1\nfail-on: error\nlicenses:\n  deny: [GPL-3.0-or-later]\n"
 
 pytestmark = pytest.mark.nix
-
-
-def git(cwd: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", "-c", "user.email=t@example.org", "-c", "user.name=t", *args],
-        cwd=cwd,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
-
-
-@pytest.fixture
-def github() -> Iterator[Server]:
-    server = Server().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

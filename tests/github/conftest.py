@@ -1,16 +1,7 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from github_fake_server import Server
-
-
-@pytest.fixture
-def github() -> Iterator[Server]:
-    server = Server().start()
-    yield server
-    server.stop()
+from helpers.github_server import github  # noqa: F401  (the fixture)
 
 
 @pytest.fixture

@@ -3,7 +3,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from report_fixtures import comp, git, sbom, two_commit_flake
+from helpers.gitrepo import git
+from helpers.report_fixtures import comp, sbom, two_commit_flake
 
 from nix_attest.errors import InputError
 from nix_attest.sbom.base import base_sbom_from_git, rebase_installable, resolve_commit

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 from nix_attest.policy.model import ComponentRef, PolicyReport, Violation
 from nix_attest.sbom.model import Closure, Component, License, Sbom, SbomMeta
+
+from .gitrepo import git
 
 
 def comp(
@@ -86,16 +87,6 @@ def flake_text(*, libgreet: str, tool_license: str, with_colorize: bool) -> str:
         .replace("@TOOL_LICENSE@", tool_license)
         .replace("@WITH_COLORIZE@", "true" if with_colorize else "false")
     )
-
-
-def git(repo: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", "-c", "user.email=t@example.org", "-c", "user.name=t", *args],
-        cwd=repo,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
 
 
 def two_commit_flake(repo: Path) -> None:

@@ -10,10 +10,13 @@ from __future__ import annotations
 import json
 import re
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+import pytest
 
 BOT = "github-actions[bot]"
 
@@ -189,3 +192,11 @@ class Server:
     def stop(self) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+@pytest.fixture
+def github() -> Iterator[Server]:
+    """A fake GitHub API on 127.0.0.1 for one test (import this fixture into a conftest.py)."""
+    server = Server().start()
+    yield server
+    server.stop()

@@ -1,0 +1,1 @@
+"""Helpers shared by several test directories (importable as ``helpers``: tests/ is on sys.path)."""
