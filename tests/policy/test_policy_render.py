@@ -115,3 +115,13 @@ def test_sarif_for_a_clean_report(write_policy: Callable[[str], Policy]) -> None
     log = sarif_log(clean)
     sarif_validator().validate(log)
     assert log["runs"][0]["results"] == [] and log["runs"][0]["properties"]["verdict"] == "pass"
+
+
+def test_markdown_neutralises_sbom_controlled_markdown(write_policy: Callable[[str], Policy]) -> None:
+    """Names and messages come from the SBOM: no images, links, HTML or emphasis in the job summary."""
+    bad = "GPL-3.0-only"
+    sbom = make_sbom([comp("![x](https://evil/pixel)", license=bad), comp("<img src=x>*em*", license=bad)])
+    md = render_markdown(evaluate(write_policy("licenses: {deny: [GPL-3.0-only], unknown: warn}"), sbom, NOW))
+    assert "![x](" not in md and "](https://evil" not in md
+    assert "\\!\\[x\\]\\(https://evil/pixel\\)" in md
+    assert "<img" not in md and "&lt;img src=x&gt;\\*em\\*" in md

@@ -7,7 +7,8 @@ from helpers.gitrepo import git
 from helpers.report_fixtures import comp, sbom, two_commit_flake
 
 from nix_attest.errors import InputError
-from nix_attest.sbom.base import base_sbom_from_git, rebase_installable, resolve_commit
+from nix_attest.gitrepo import resolve_commit
+from nix_attest.sbom.base import base_sbom_from_git, rebase_installable
 from nix_attest.sbom.diff import ComponentEntry, LicenseChange, VersionChange, diff_sboms
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from ..errors import InputError
 from ..fsutil import write_atomic
 from ..github import actions
+from ..github.auth import resolve_token
 from ..github.comment import marker, upsert_comment
 from ..github.context import pull_request_context
 from ..github.http import GitHubClient
@@ -27,7 +28,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="post or update the sticky PR comment (and the job summary)",
         description="Post or update one sticky comment per installable and job on a pull request, from a "
         "rendered Markdown report or from an SBOM (+ policy report JSON, + base SBOM). The token comes from "
-        "GITHUB_TOKEN (or the action's github-token input), never from the command line. A read-only "
+        "INPUT_GITHUB_TOKEN (the action's github-token input), GITHUB_TOKEN or GH_TOKEN, in that order, "
+        "never from the command line. A read-only "
         "token (fork PRs) gives a warning, not a failure.",
     )
     src = p.add_mutually_exclusive_group(required=True)
@@ -47,12 +49,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--no-summary", action="store_true", help="do not append to GITHUB_STEP_SUMMARY")
     p.add_argument("--output", metavar="FILE", help="also write the comment body to FILE")
     p.set_defaults(func=run)
-
-
-def github_token() -> str:
-    return (
-        os.environ.get("GITHUB_TOKEN") or actions.get_input("github-token") or os.environ.get("GH_TOKEN", "")
-    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -75,16 +71,10 @@ def run(args: argparse.Namespace) -> int:
         if policy is not None and args.base_check_json:
             new = new_violations(load_policy_report(args.base_check_json), policy)
         installable = args.installable or sbom.meta.installable
-        runtime = len(sbom.runtime_components) + (1 if sbom.root.is_runtime else 0)
-        build = len(sbom.buildtime_components) + (1 if sbom.root.is_buildtime else 0)
         data = ReportData(
             installable=installable,
             verdict=policy.verdict if policy else "pass",
-            counts=Counts(
-                runtime=runtime if sbom.meta.closure == "runtime" else None,
-                buildtime=build if sbom.meta.closure == "buildtime" else None,
-                runtime_size=sbom.runtime_closure_size() if sbom.meta.closure == "runtime" else None,
-            ),
+            counts=Counts.from_sbom(sbom),
             policy=policy,
             reproducibility=sbom.meta.reproducibility,
             diff=diff_sboms(base, sbom) if base else None,
@@ -104,9 +94,9 @@ def run(args: argparse.Namespace) -> int:
             "not commenting: no pull request (give --repository and --pr, or run on pull_request)"
         )
         return 0
-    token = github_token()
+    token = resolve_token(os.environ)
     if not token:
-        raise InputError("no GitHub token: set GITHUB_TOKEN (or the github-token input)")
+        raise InputError("no GitHub token: set the github-token input, GITHUB_TOKEN or GH_TOKEN")
     with GitHubClient(token=token) as client:
         result = upsert_comment(client, repository, number, body, marker(installable, args.job or ctx.job))
     if result.warning:

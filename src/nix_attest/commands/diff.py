@@ -26,7 +26,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument(
         "--format", choices=("markdown", "json"), default="markdown", help="output format (markdown)"
     )
-    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout (-: stdout)")
     p.set_defaults(func=run)
 
 
@@ -45,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
             diff_base_label=args.base,
         )
         text = sections.diff(data, Budget(shown=100_000, folded=0)) + "\n"
-    if args.output:
+    if args.output and args.output != "-":
         write_atomic(args.output, text)
     else:
         sys.stdout.write(text)

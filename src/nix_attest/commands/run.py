@@ -2,10 +2,10 @@
 comment/summary, the whole pipeline the root action runs.
 
 Every option is a flag; a flag left out falls back to the action input (``INPUT_<NAME>``, mapped by the
-composite action's ``env:``), then to the default. A failing stage keeps the outputs of earlier stages
-and the report is still written. The exit code comes from the policy (``--fail-on``) or from a stage
-that could not produce what was asked (build, SBOM, policy file, signing); diff, upload and comment
-problems are warnings.
+composite action's ``env:``), then to the default (``--repository`` and ``--pr``: to the event). A
+failing stage keeps the outputs of earlier stages and the report is still written. The exit code comes
+from the policy (``--fail-on``) or from a stage that could not produce what was asked (build, SBOM,
+policy file, signing); diff, upload and comment problems are warnings.
 """
 
 from __future__ import annotations
@@ -17,13 +17,16 @@ from pathlib import Path
 from typing import Any
 
 from ..attest.model import SignedBundle
-from ..errors import EXIT_CHECK_FAILED, EXIT_OK, NixAttestError, UsageError
+from ..errors import EXIT_CHECK_FAILED, EXIT_OK, InputError, NixAttestError, OutputError, UsageError
 from ..fsutil import write_atomic
 from ..github import actions
+from ..github.auth import resolve_token
 from ..github.comment import marker, upsert_comment
 from ..github.context import PullRequestContext, pull_request_context
 from ..github.http import GitHubClient
+from ..policy import Policy
 from ..policy.model import PolicyReport
+from ..policy.render import FAIL_ON_LEVELS
 from ..report.compare import new_violations
 from ..report.diffjson import dumps_diff
 from ..report.markdown import render_comment, render_summary
@@ -32,7 +35,7 @@ from ..sbom.diff import SbomDiff, diff_sboms
 from ..sbom.model import Sbom
 
 COMMENT_MODES = ("always", "on-failure", "never")
-FAIL_ON = ("error", "warning", "never")
+CLOSURES = ("runtime", "buildtime")
 
 
 @dataclass(frozen=True)
@@ -59,7 +62,9 @@ class RunState:
 
     sbom: Sbom | None = None
     sbom_path: Path | None = None
+    store_paths: tuple[str, ...] = ()  # every output built
     buildtime: Sbom | None = None
+    rules: Policy | None = None  # the policy loaded once (fail-on override applied), for head and base
     policy: PolicyReport | None = None
     bundles: tuple[SignedBundle, ...] = ()
     diff: SbomDiff | None = None
@@ -80,12 +85,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument(
         "installable", nargs="?", metavar="INSTALLABLE", help="flake ref with attribute (.#default)"
     )
-    p.add_argument("--closure", choices=("runtime", "buildtime"), help="which closure the SBOM describes")
+    p.add_argument("--closure", choices=CLOSURES, help="which closure the SBOM describes")
     p.add_argument(
         "--policy", metavar="FILE", help="policy file (default: nix-attest.policy.yaml when present)"
     )
     p.add_argument(
-        "--fail-on", choices=FAIL_ON, help="lowest severity that fails the run (policy's own, else error)"
+        "--fail-on",
+        choices=FAIL_ON_LEVELS,
+        help="lowest severity that fails the run (policy's own, else error)",
     )
     p.add_argument(
         "--check-reproducible", action="store_true", default=None, help="rebuild and compare outputs"
@@ -114,39 +121,45 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def options(args: argparse.Namespace, ctx: PullRequestContext) -> RunOptions:
+    def given(name: str) -> Any:
+        return getattr(args, name.replace("-", "_"))
+
     def flag(name: str, default: str = "") -> str:
-        value = getattr(args, name.replace("-", "_"))
+        value = given(name)
         return str(value) if value is not None else actions.get_input(name, default)
 
+    def choice(name: str, choices: tuple[str, ...], default: str = "") -> str:
+        value = given(name)  # argparse checked the flag's choices
+        if value is not None:
+            return str(value)
+        return actions.get_choice_input(name, choices, default) if actions.get_input(name) else default
+
     def boolean(name: str) -> bool:
-        value = getattr(args, name.replace("-", "_"))
+        value = given(name)
         return bool(value) if value is not None else actions.get_bool_input(name, False)
 
-    installable = flag("installable", ".#default")
-    fail_on = flag("fail-on") or None
-    if fail_on is not None and fail_on not in FAIL_ON:
-        raise UsageError(f"fail-on must be one of {', '.join(FAIL_ON)}, got {fail_on!r}")
-    comment = flag("comment", "always")
-    if comment not in COMMENT_MODES:
-        raise UsageError(f"comment must be one of {', '.join(COMMENT_MODES)}, got {comment!r}")
-    closure = flag("closure") or None
-    if closure not in (None, "runtime", "buildtime"):
-        raise UsageError(f"closure must be runtime or buildtime, got {closure!r}")
-    pr = args.pr or ctx.number
+    pr_text = str(args.pr) if args.pr is not None else actions.get_input("pr")
+    try:
+        pr = int(pr_text) if pr_text else ctx.number
+    except ValueError:
+        raise InputError(f"input pr must be a pull request number, got {pr_text!r}") from None
+    diff_base = flag("diff-base")
+    if diff_base.endswith(".json") and not Path(diff_base).is_file():
+        raise InputError(f"base SBOM file not found: {diff_base}")
     return RunOptions(
-        installable=installable,
-        closure=closure,
+        installable=flag("installable", ".#default"),
+        closure=choice("closure", CLOSURES) or None,
         policy=flag("policy") or None,
-        fail_on=fail_on,
+        fail_on=choice("fail-on", FAIL_ON_LEVELS) or None,
         check_reproducible=boolean("check-reproducible"),
         sign=boolean("sign"),
         trust_config=flag("trust-config") or None,
         upload_attestation=boolean("upload-attestation"),
-        comment=comment,
-        diff_base=flag("diff-base") or ctx.base_sha or ctx.base_ref,
+        comment=choice("comment", COMMENT_MODES, "always"),
+        diff_base=diff_base or ctx.base_sha or ctx.base_ref,
         output_dir=Path(flag("output-dir", "nix-attest-out")),
         artifact_name=flag("artifact-name", "nix-attest"),
-        repository=args.repository or ctx.repository,
+        repository=flag("repository") or ctx.repository,
         pr=pr,
     )
 
@@ -168,6 +181,32 @@ def stage_sbom(opts: RunOptions, state: RunState) -> None:
     path = opts.output_dir / "sbom.cdx.json"
     write_sbom(sbom, str(path))
     state.sbom, state.sbom_path = sbom, path
+    state.store_paths = built_outputs(opts, sbom)
+
+
+def built_outputs(opts: RunOptions, sbom: Sbom) -> tuple[str, ...]:
+    """Every output path the build produced: the root derivation's outputs, main output first.
+
+    A runtime SBOM lists them all (the root, and the root derivation's other outputs as components
+    with its ``drv_path``). A buildtime SBOM has one component per derivation, so a root with one
+    output gives its store path; with several, their paths are asked of Nix (the build is a no-op)."""
+    root = sbom.root
+    if sbom.meta.closure == "runtime":
+        others = sorted(
+            c.store_path for c in sbom.runtime_components if root.drv_path and c.drv_path == root.drv_path
+        )
+        return (root.store_path, *others)
+    if not root.is_runtime:  # nothing was built (an evaluated root)
+        return ()
+    if len(root.outputs) <= 1:
+        return (root.store_path,)
+    from ..nix.build import build
+    from ..nix.installable import parse_installable
+    from ..nix.runner import Nix
+
+    built = build(Nix(quiet=True), parse_installable(opts.installable), drv_path=root.drv_path)
+    paths = {p for result in built for p in result.outputs.values()}
+    return (root.store_path, *sorted(paths - {root.store_path}))
 
 
 def stage_policy(opts: RunOptions, state: RunState) -> None:
@@ -178,11 +217,12 @@ def stage_policy(opts: RunOptions, state: RunState) -> None:
     if path is None:
         return
     with actions.group("policy"):
-        report = evaluate(load_policy(path), state.sbom)
+        rules = load_policy(path)
         if opts.fail_on:
-            report = replace(report, fail_on=opts.fail_on)  # type: ignore[arg-type]
+            rules = replace(rules, fail_on=opts.fail_on)  # type: ignore[arg-type]
+        report = evaluate(rules, state.sbom)
     write_atomic(opts.output_dir / "policy.json", render_json(report))
-    state.policy = report
+    state.rules, state.policy = rules, report
 
 
 def stage_sign(opts: RunOptions, state: RunState, ctx: PullRequestContext) -> None:
@@ -205,7 +245,7 @@ def stage_sign(opts: RunOptions, state: RunState, ctx: PullRequestContext) -> No
         try:
             if not opts.repository:
                 raise UsageError("upload-attestation needs GITHUB_REPOSITORY")
-            with GitHubClient(token=_github_token()) as client:
+            with GitHubClient(token=resolve_token(os.environ)) as client:
                 state.bundles = upload_bundles(
                     state.bundles, client, opts.repository, server_url=ctx.server_url
                 )
@@ -214,13 +254,14 @@ def stage_sign(opts: RunOptions, state: RunState, ctx: PullRequestContext) -> No
 
 
 def stage_diff(opts: RunOptions, state: RunState) -> None:
-    from ..sbom.base import base_sbom_from_git, load_base_sbom
+    from ..sbom.base import base_sbom_from_git
     from ..sbom.generate import generate_sbom
+    from ..sbom.read import load_sbom
 
     assert state.sbom is not None and opts.diff_base
-    with actions.group(f"nix-attest: diff against {opts.diff_base}"):
-        if opts.diff_base.endswith(".json") and Path(opts.diff_base).is_file():
-            base = load_base_sbom(opts.diff_base)
+    with actions.group(f"diff against {opts.diff_base}"):
+        if opts.diff_base.endswith(".json"):
+            base = load_sbom(opts.diff_base)
         else:
             base = base_sbom_from_git(opts.diff_base, opts.installable)
         head = state.sbom
@@ -234,22 +275,13 @@ def stage_diff(opts: RunOptions, state: RunState) -> None:
         state.diff = diff_sboms(base, head)
         state.diff_head = head
         write_atomic(opts.output_dir / "diff.json", dumps_diff(state.diff))
-        if state.policy is not None:
-            from ..policy import evaluate, load_policy
+        if state.rules is not None:
+            from ..policy import evaluate
 
-            path = opts.policy or "nix-attest.policy.yaml"
-            state.base_policy = evaluate(load_policy(path), base)
+            state.base_policy = evaluate(state.rules, base)
 
 
 # -- the pipeline ---------------------------------------------------------------------------------------
-
-
-def _github_token() -> str:
-    token = (
-        actions.get_input("github-token") or os.environ.get("GITHUB_TOKEN") or os.environ.get("GH_TOKEN", "")
-    )
-    actions.set_secret(token)
-    return token
 
 
 def _verdict(state: RunState) -> Verdict:
@@ -262,14 +294,7 @@ def _verdict(state: RunState) -> Verdict:
 
 def report_data(opts: RunOptions, state: RunState, ctx: PullRequestContext) -> ReportData:
     sbom = state.sbom
-    counts = Counts()
-    if sbom is not None:
-        build_sbom = state.buildtime or (sbom if sbom.meta.closure == "buildtime" else None)
-        counts = Counts(
-            runtime=_count(sbom, "runtime") if sbom.meta.closure == "runtime" else None,
-            buildtime=_count(build_sbom, "buildtime") if build_sbom is not None else None,
-            runtime_size=sbom.runtime_closure_size() if sbom.meta.closure == "runtime" else None,
-        )
+    counts = Counts.from_sbom(sbom, state.buildtime) if sbom is not None else Counts()
     new = None
     if state.policy is not None and state.base_policy is not None:
         new = new_violations(state.base_policy, state.policy)
@@ -292,11 +317,6 @@ def report_data(opts: RunOptions, state: RunState, ctx: PullRequestContext) -> R
     )
 
 
-def _count(sbom: Sbom, closure: str) -> int:
-    members = sbom.runtime_components if closure == "runtime" else sbom.buildtime_components
-    return len(members) + (1 if closure in sbom.root.closures else 0)
-
-
 def publish(opts: RunOptions, state: RunState, ctx: PullRequestContext, data: ReportData) -> str | None:
     """Write report.md and the job summary, then the comment; returns the comment URL."""
     mark = marker(opts.installable, ctx.job)
@@ -313,7 +333,7 @@ def publish(opts: RunOptions, state: RunState, ctx: PullRequestContext, data: Re
         if actions.in_actions():
             actions.notice("no pull request for this event: comment skipped")
         return None
-    token = _github_token()
+    token = resolve_token(os.environ)
     if not token:
         actions.warning("no github-token: comment skipped")
         return None
@@ -336,19 +356,13 @@ def set_outputs(opts: RunOptions, state: RunState, data: ReportData, comment_url
         "bundle-paths": "\n".join(b.bundle_path for b in state.bundles),
         "verdict": "fail" if data.verdict != "pass" else "pass",
         "violations": len(state.policy.active) if state.policy else 0,
-        "store-paths": _store_paths(state.sbom),
+        "store-paths": "\n".join(state.store_paths),
         "reproducible": _reproducible(state.sbom),
         "comment-url": comment_url or "",
         "attestation-urls": "\n".join(b.attestation_url for b in state.bundles if b.attestation_url),
     }
     for name, value in values.items():
         actions.set_output(name, value)
-
-
-def _store_paths(sbom: Sbom | None) -> str:
-    if sbom is None:
-        return ""
-    return sbom.root.store_path if sbom.meta.closure == "runtime" else ""
 
 
 def _reproducible(sbom: Sbom | None) -> str:
@@ -360,7 +374,12 @@ def _reproducible(sbom: Sbom | None) -> str:
 def run(args: argparse.Namespace) -> int:
     ctx = pull_request_context()
     opts = options(args, ctx)
-    opts.output_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        opts.output_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(
+            f"cannot create the output directory {opts.output_dir}: {exc.strerror or exc}"
+        ) from exc
     opts = replace(opts, output_dir=opts.output_dir.resolve())
     state = RunState()
     try:

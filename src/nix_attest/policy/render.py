@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from typing import Any
+from typing import Any, get_args
 
-from .model import ComponentRef, PolicyReport, Violation
+from ..report import md
+from .model import ComponentRef, FailOn, PolicyReport, Severity, Violation
 
-_SEVERITIES = ("error", "warning", "note")
+SEVERITIES: tuple[Severity, ...] = get_args(Severity)  # most severe first
+FAIL_ON_LEVELS: tuple[FailOn, ...] = get_args(FailOn)
 
 
 def counts(report: PolicyReport) -> dict[str, int]:
     """Active (unwaived) violations per severity, plus ``waived``."""
     c: Counter[str] = Counter(v.severity for v in report.active)
-    out = {s: c[s] for s in _SEVERITIES}
+    out: dict[str, int] = {s: c[s] for s in SEVERITIES}
     out["waived"] = sum(1 for v in report.violations if v.waived)
     return out
 
@@ -72,10 +74,6 @@ def render_json(report: PolicyReport) -> str:
     return json.dumps(report_dict(report), indent=2, sort_keys=False) + "\n"
 
 
-def _md(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ").replace("<", "&lt;")
-
-
 def render_markdown(report: PolicyReport, *, max_rows: int = 200) -> str:
     """A heading, a summary and a table of violations (active first), cut at ``max_rows`` rows."""
     n = counts(report)
@@ -95,8 +93,8 @@ def render_markdown(report: PolicyReport, *, max_rows: int = 200) -> str:
         ]
         for v in rows[:max_rows]:
             out.append(
-                f"| {v.severity} | `{_md(v.rule)}` | {_md(_component_text(v.component))} | {_md(v.message)} "
-                f"| {_md(v.waived_by or '')} |"
+                f"| {v.severity} | {md.code(v.rule)} | {md.text(_component_text(v.component))} "
+                f"| {md.text(v.message, 1000)} | {md.text(v.waived_by)} |"
             )
         if len(rows) > max_rows:
             out += ["", f"… and {len(rows) - max_rows} more (see the JSON or SARIF report)."]

@@ -19,6 +19,17 @@ class Counts:
     buildtime: int | None = None
     runtime_size: int | None = None  # bytes (NAR sizes)
 
+    @classmethod
+    def from_sbom(cls, sbom: Sbom, buildtime: Sbom | None = None) -> Counts:
+        """Counts for an SBOM (root included); ``buildtime`` gives the buildtime count of a runtime SBOM."""
+        runtime = sbom if sbom.meta.closure == "runtime" else None
+        build = buildtime or (sbom if sbom.meta.closure == "buildtime" else None)
+        return cls(
+            runtime=len(runtime.runtime_components) + int(runtime.root.is_runtime) if runtime else None,
+            buildtime=len(build.buildtime_components) + int(build.root.is_buildtime) if build else None,
+            runtime_size=runtime.runtime_closure_size() if runtime else None,
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class Links:

@@ -8,9 +8,7 @@ from typing import Any, cast
 
 from ..errors import InputError
 from ..policy.model import ComponentRef, FailOn, PolicyReport, Severity, Violation
-
-_SEVERITIES = ("error", "warning", "note")
-_FAIL_ON = ("error", "warning", "never")
+from ..policy.render import FAIL_ON_LEVELS, SEVERITIES
 
 
 def _str(value: Any) -> str | None:
@@ -30,11 +28,7 @@ def load_policy_report(path: str | Path) -> PolicyReport:
         )
     violations = []
     for i, item in enumerate(doc["violations"]):
-        if (
-            not isinstance(item, dict)
-            or item.get("severity") not in _SEVERITIES
-            or not _str(item.get("rule"))
-        ):
+        if not isinstance(item, dict) or item.get("severity") not in SEVERITIES or not _str(item.get("rule")):
             raise InputError(f"policy report {path}: violation {i} is malformed")
         comp = item.get("component")
         ref = None
@@ -54,7 +48,7 @@ def load_policy_report(path: str | Path) -> PolicyReport:
                 waived_by=_str(item.get("waivedBy")),
             )
         )
-    fail_on = doc.get("failOn") if doc.get("failOn") in _FAIL_ON else "error"
+    fail_on = doc.get("failOn") if doc.get("failOn") in FAIL_ON_LEVELS else "error"
     checked = doc.get("checkedComponents")
     return PolicyReport(
         policy_path=_str(doc.get("policy")),

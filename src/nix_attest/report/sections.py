@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from ..policy.model import Violation
+from ..policy.render import SEVERITIES
 from ..sbom.diff import ComponentEntry, LicenseChange, VersionChange
 from ..sbom.model import OutputCheck
 from . import md
@@ -16,7 +17,6 @@ from .model import ReportData
 
 T = TypeVar("T")
 
-_SEVERITIES = ("error", "warning", "note")
 _ICON = {"pass": "✅", "fail": "❌", "error": "⚠️"}
 
 
@@ -67,7 +67,7 @@ def header(data: ReportData) -> str:
         detail = "policy not checked" if data.verdict != "error" else "the pipeline did not reach the policy"
     else:
         active = policy.active
-        by_sev = {s: sum(1 for v in active if v.severity == s) for s in _SEVERITIES}
+        by_sev = {s: sum(1 for v in active if v.severity == s) for s in SEVERITIES}
         counts = (
             ", ".join(f"{n} {s}{'s' if n != 1 else ''}" for s, n in by_sev.items() if n) or "no violations"
         )
@@ -112,7 +112,7 @@ def _violation_lines(items: Sequence[Violation]) -> str:
 
 
 def _sorted(violations: Sequence[Violation]) -> list[Violation]:
-    order = {s: i for i, s in enumerate(_SEVERITIES)}
+    order = {s: i for i, s in enumerate(SEVERITIES)}
     return sorted(
         violations,
         key=lambda v: (order.get(v.severity, 9), v.rule, v.component.name if v.component else "", v.message),
