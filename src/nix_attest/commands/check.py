@@ -9,6 +9,7 @@ from pathlib import Path
 
 from ..errors import CheckFailed, PolicyFileError, UsageError
 from ..fsutil import write_atomic
+from ..github import actions
 from ..policy import (
     DEFAULT_POLICY,
     PolicyReport,
@@ -42,6 +43,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--date",
         metavar="YYYY-MM-DD",
         help="evaluate as of this UTC date (waiver expiry, CEL `now`); default: today",
+    )
+    p.add_argument(
+        "--job-summary",
+        action="store_true",
+        help="also append the Markdown report to the job summary (GITHUB_STEP_SUMMARY) and set the step "
+        "outputs verdict, violations (active) and report-path (GITHUB_OUTPUT), each when set",
     )
     p.set_defaults(func=run)
 
@@ -80,6 +87,12 @@ def run(args: argparse.Namespace) -> int:
         sys.stderr.write(f"nix-attest: wrote {args.output}: {summary_line(report)}\n")
     else:
         sys.stdout.write(text)
+    if args.job_summary:
+        actions.append_summary(render_markdown(report))
+        actions.set_output("verdict", report.verdict)
+        actions.set_output("violations", len(report.active))
+        if args.output and args.output != "-":
+            actions.set_output("report-path", str(Path(args.output).resolve()))
     if report.failed:
         n = counts(report)
         raise CheckFailed(
