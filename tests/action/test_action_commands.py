@@ -95,3 +95,21 @@ def test_run_keeps_going_and_reports_a_failed_stage(tmp_path: Path, monkeypatch:
     assert "## ⚠️ nix-attest: **error** · `.#does-not-exist`" in text
     assert (tmp_path / "o" / "report.md").is_file()
     assert "verdict<<" in outputs.read_text() and "\nfail\n" in outputs.read_text()
+
+
+@pytest.mark.parametrize("closure", ["runtime", "buildtime"])
+def test_run_store_paths_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, closure: str) -> None:
+    monkeypatch.setenv("NIX_CONFIG", "substituters =")
+    repo = tmp_path / "repo"
+    two_commit_flake(repo)
+    monkeypatch.chdir(repo)
+    for key in ("GITHUB_EVENT_PATH", "GITHUB_REPOSITORY", "GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY"):
+        monkeypatch.delenv(key, raising=False)
+    outputs = tmp_path / "outputs"
+    outputs.touch()
+    monkeypatch.setenv("GITHUB_OUTPUT", str(outputs))
+    args = ["run", ".#default", "--closure", closure, "--comment", "never", "-o", str(tmp_path / "o")]
+    assert main(args) == 0
+    text = outputs.read_text()
+    value = text.split("store-paths<<", 1)[1].split("\n", 1)[1].split("\n")[0]
+    assert value.startswith("/nix/store/") and value.endswith("-app-1.0.0") and Path(value).exists()
