@@ -7,6 +7,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from helpers.gitrepo import git
 
 from nix_attest.cli import main
 
@@ -28,16 +29,6 @@ TOP = """{
   };
 }
 """
-
-
-def git(cwd: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@example.org", *args],
-        cwd=cwd,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
 
 
 def test_git_flake_with_input_records_locks(tmp_path: Path) -> None:

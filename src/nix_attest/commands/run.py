@@ -25,8 +25,7 @@ from ..github.comment import marker, upsert_comment
 from ..github.context import PullRequestContext, pull_request_context
 from ..github.http import GitHubClient
 from ..policy import Policy
-from ..policy.model import PolicyReport
-from ..policy.render import FAIL_ON_LEVELS
+from ..policy.model import FAIL_ON_LEVELS, PolicyReport
 from ..report.compare import new_violations
 from ..report.diffjson import dumps_diff
 from ..report.markdown import render_comment, render_summary

@@ -12,6 +12,7 @@ from ..attest.pipeline import prepare_statements, upload_bundles
 from ..attest.sign import sign_statements
 from ..attest.trust import signing_trust
 from ..errors import InputError
+from ..github.auth import resolve_token
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -61,7 +62,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def run(args: argparse.Namespace) -> int:
     env = dict(os.environ)
     repository = args.repository or env.get("GITHUB_REPOSITORY")
-    gh_token = env.get("GITHUB_TOKEN") or env.get("GH_TOKEN")
+    gh_token = resolve_token(env)
     if args.upload_attestation and not repository:
         raise InputError("--upload-attestation needs --repository OWNER/REPO (or GITHUB_REPOSITORY)")
     if args.upload_attestation and not gh_token:

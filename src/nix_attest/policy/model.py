@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, get_args
 
 Severity = Literal["error", "warning", "note"]
 FailOn = Literal["error", "warning", "never"]
+SEVERITIES: tuple[Severity, ...] = get_args(Severity)  # most severe first
+FAIL_ON_LEVELS: tuple[FailOn, ...] = get_args(FailOn)
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from typing import Any, get_args
+from typing import Any
 
 from ..report import md
-from .model import ComponentRef, FailOn, PolicyReport, Severity, Violation
-
-SEVERITIES: tuple[Severity, ...] = get_args(Severity)  # most severe first
-FAIL_ON_LEVELS: tuple[FailOn, ...] = get_args(FailOn)
+from .model import SEVERITIES, ComponentRef, PolicyReport, Violation
 
 
 def counts(report: PolicyReport) -> dict[str, int]:

@@ -7,8 +7,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from ..errors import InputError
-from ..policy.model import ComponentRef, FailOn, PolicyReport, Severity, Violation
-from ..policy.render import FAIL_ON_LEVELS, SEVERITIES
+from ..policy.model import FAIL_ON_LEVELS, SEVERITIES, ComponentRef, FailOn, PolicyReport, Severity, Violation
 
 
 def _str(value: Any) -> str | None:

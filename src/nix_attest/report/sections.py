@@ -7,8 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-from ..policy.model import Violation
-from ..policy.render import SEVERITIES
+from ..policy.model import SEVERITIES, Violation
 from ..sbom.diff import ComponentEntry, LicenseChange, VersionChange
 from ..sbom.model import OutputCheck
 from . import md

@@ -8,7 +8,7 @@ back into it. Policy, diff, report and attest consume only these records.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 from ..nix.flake import FlakeInfo, FlakeInput
@@ -134,15 +134,6 @@ class Sbom:
     components: tuple[Component, ...]
     dependencies: Mapping[str, tuple[str, ...]]  # ref -> sorted direct dependency refs (root included)
     meta: SbomMeta
-    _by_ref: dict[str, Component] = field(default_factory=dict, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        self._by_ref[self.root.ref] = self.root
-        for c in self.components:
-            self._by_ref[c.ref] = c
-
-    def component(self, ref: str) -> Component | None:
-        return self._by_ref.get(ref)
 
     @property
     def runtime_components(self) -> tuple[Component, ...]:
