@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from nix_attest.attest.digest import nar_sha256_hex, sri_to_hex
+from nix_attest.attest.digest import nar_sha256_hex
+from nix_attest.attest.provenance import _nar_digest
 from nix_attest.errors import InvalidStorePath
 from nix_attest.nix.hashes import to_hex
 
@@ -44,7 +45,12 @@ def test_missing_store_path_is_input_error() -> None:
         nar_sha256_hex("/nix/store/00000000000000000000000000000000-missing")
 
 
-def test_sri_to_hex() -> None:
-    assert sri_to_hex("sha256-" + "A" * 43 + "=") == ("sha256", "00" * 32)
-    assert sri_to_hex("sha256:" + "ab" * 32) == ("sha256", "ab" * 32)
-    assert sri_to_hex("md5-xyz") is None
+def test_flake_nar_hash_in_every_nix_encoding() -> None:
+    """Older flake.lock files carry ``sha256:<nix base32>``; newer ones SRI: both give the digest."""
+    hex_digest = "10551daed7fa467d0b58826e7eb9a0f2af7d693de319f2ef775fffcda244b9f6"
+    assert _nar_digest("sha256-EFUdrtf6Rn0LWIJufrmg8q99aT3jGfLvd1//zaJEufY=") == {"sha256": hex_digest}
+    assert _nar_digest("sha256:1xmr8jicvzszfzpz46g37mlpvbzjl2wpwvl2b05psipssyp1sm8h") == {
+        "sha256": hex_digest
+    }
+    assert _nar_digest("md5-xyz") == {}
+    assert _nar_digest(None) == {}

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import os
 import shutil
@@ -47,25 +45,3 @@ def nar_sha256_hex(store_path: str, *, nix_store: str = "nix-store") -> str:
         last = err.splitlines()[-1] if err else f"exit status {code}"
         raise NixError(f"nix-store --dump {store_path} failed: {last}")
     return digest.hexdigest()
-
-
-def sri_to_hex(value: str) -> tuple[str, str] | None:
-    """``sha256-<base64>`` (SRI) or ``sha256:<hex>`` → (algo, hex); None when the form is not one of these."""
-    for sep in ("-", ":"):
-        algo, found, rest = value.partition(sep)
-        if not found or algo not in ("sha256", "sha512", "sha1"):
-            continue
-        size = hashlib.new(algo).digest_size
-        if len(rest) == size * 2:
-            try:
-                bytes.fromhex(rest)
-                return algo, rest.lower()
-            except ValueError:
-                pass
-        try:
-            raw = base64.b64decode(rest, validate=True)
-        except (binascii.Error, ValueError):
-            continue
-        if len(raw) == size:
-            return algo, raw.hex()
-    return None

@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from ..errors import InputError
+from ..nix.hashes import to_hex
 from ..sbom.model import Component, FlakeInfo, Sbom
-from .digest import sri_to_hex
 from .model import SLSA_PREDICATE_TYPE, GitHubContext, Subject
 from .statement import statement
 
@@ -21,8 +22,14 @@ LOCAL_BUILDER_ID = "https://github.com/nix-attest/nix-attest/builders/local/v1"
 
 
 def _nar_digest(nar_hash: str | None) -> dict[str, str]:
-    parsed = sri_to_hex(nar_hash) if nar_hash else None
-    return {parsed[0]: parsed[1]} if parsed else {}
+    """A flake's narHash (SRI, or ``sha256:`` with Nix base32 or hex) as an in-toto digest."""
+    if not nar_hash:
+        return {}
+    try:
+        algo, hex_digest = to_hex(nar_hash)
+    except InputError:
+        return {}
+    return {algo: hex_digest}
 
 
 def _flake_parameters(flake: FlakeInfo) -> dict[str, Any]:
