@@ -132,3 +132,11 @@ def test_oversized_bundle_is_refused_before_upload(fake: FakeGitHub) -> None:
     with GitHubClient(fake.url, "t") as client, pytest.raises(ExternalError, match="at most 16 MiB"):
         upload_attestation(client, "octo/widgets", big)
     assert fake.calls == []
+
+
+def test_ambient_token_gives_up_after_the_attempts(fake: FakeGitHub) -> None:
+    fake.status = [503, 503, 503, 503]
+    env = {"ACTIONS_ID_TOKEN_REQUEST_URL": f"{fake.url}/token", "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "rt"}
+    with pytest.raises(ExternalError, match="HTTP 503"):
+        ambient_github_token(env, attempts=3, backoff=0)
+    assert len(fake.calls) == 3
