@@ -163,7 +163,9 @@ def test_identity_variants_accepted(signed: dict[str, Path], stack: SigstoreStac
         IdentityPolicy(repository=REPO, workflow=f"{REPO}/.github/workflows/release.yml"),
         IdentityPolicy(identity_regexp=r"https://github\.com/octo/widgets/.*@refs/heads/main"),
     ):
-        verify_attestation(signed["sbom"], target, policy, _root(stack))
+        result = verify_attestation(signed["sbom"], target, policy, _root(stack))
+        assert result.identity.startswith("https://github.com/octo/widgets/")
+        assert any("repository" in c or "identity" in c for c in result.checks), result.checks
 
 
 def test_bundle_from_another_trust_root_fails(signed: dict[str, Path], other_stack: SigstoreStack) -> None:
