@@ -1,7 +1,9 @@
 """Verify a Sigstore bundle: signature, chain, SCT, transparency log, signer identity, and the subject.
 
 Works without Nix for files and SBOMs; a store path's NAR hash is computed with ``nix-store --dump``.
-DSSE / in-toto bundles and message-signature (hashedrekord) bundles, media types v0.1 to v0.3.
+DSSE / in-toto bundles and message-signature (hashedrekord) bundles, media types v0.1 to v0.3; a v0.1
+log entry whose inclusion proof has no checkpoint is verified by its signed entry timestamp
+(legacy_bundle.py).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from sigstore_models.common.v1 import HashAlgorithm
 from ..errors import InputError, VerificationError
 from .digest import nar_sha256_hex, sha256_file
 from .identity import GitHubIdentityPolicy, IdentityMismatch
+from .legacy_bundle import needs_promise_verification, parse_promise_bundle
 from .model import (
     INTOTO_PAYLOAD_TYPE,
     SBOM_PREDICATE_TYPE,
@@ -56,7 +59,9 @@ def load_bundle(path: str | os.PathLike[str]) -> tuple[Bundle, dict[str, Any]]:
     if not isinstance(doc, dict) or "mediaType" not in doc:
         raise VerificationError(f"bundle {path} is not a Sigstore bundle (no mediaType)")
     try:
-        bundle = Bundle.from_json(raw)
+        # v0.1 entries with a checkpoint-less inclusion proof are verified by their SET (legacy_bundle.py);
+        # every other bundle, v0.2/v0.3 included, goes to sigstore-python unchanged
+        bundle = parse_promise_bundle(doc) if needs_promise_verification(doc) else Bundle.from_json(raw)
     except (SigstoreError, ValidationError, ValueError, KeyError) as exc:
         raise VerificationError(f"bundle {path} is not a valid Sigstore bundle: {_first_line(exc)}") from exc
     return bundle, doc
@@ -171,7 +176,7 @@ def verify_attestation(
     base_checks = [
         f"bundle {media.rsplit('=', 1)[-1] if 'version=' in media else media}",
         "signature, certificate chain to the trusted root, SCT",
-        f"transparency log inclusion (log index {log_index})" if log_index is not None else "signed time",
+        _log_check(doc, log_index),
     ]
 
     if "dsseEnvelope" in doc:
@@ -232,6 +237,16 @@ def verify_attestation(
         checks=(*base_checks, *gh_policy.checked, f"signed artifact is {label} {digest}"),
         log_index=log_index,
     )
+
+
+def _log_check(doc: Mapping[str, Any], log_index: int | None) -> str:
+    if needs_promise_verification(doc):
+        where = f" (log index {log_index})" if log_index is not None else ""
+        return (
+            f"transparency log entry{where} verified by its signed entry timestamp (SET), no checkpointed "
+            "inclusion proof (bundle v0.1; the proof's Merkle path to its unsigned root hash was recomputed)"
+        )
+    return f"transparency log inclusion (log index {log_index})" if log_index is not None else "signed time"
 
 
 def _message_digest(doc: Mapping[str, Any]) -> str | None:
