@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from nix_attest.attest.digest import nar_sha256_hex
 from nix_attest.attest.provenance import _nar_digest
 from nix_attest.errors import InvalidStorePath
 from nix_attest.nix.hashes import to_hex
+from nix_attest.nix.store import nar_sha256_hex
 
 pytestmark = pytest.mark.nix
 

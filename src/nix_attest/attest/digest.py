@@ -1,14 +1,11 @@
-"""Digests of what gets attested: plain files (sha256) and store paths (sha256 of the NAR serialisation)."""
+"""Digests of what gets attested: plain files (sha256). Store paths: ``nix.store.nar_sha256_hex``."""
 
 from __future__ import annotations
 
 import hashlib
 import os
-import shutil
-import subprocess
-from pathlib import Path
 
-from ..errors import InputError, InvalidStorePath, NixError, NixNotFound
+from ..errors import InputError
 
 _CHUNK = 1 << 20
 
@@ -22,26 +19,4 @@ def sha256_file(path: str | os.PathLike[str]) -> str:
                 digest.update(chunk)
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc.strerror or exc}") from exc
-    return digest.hexdigest()
-
-
-def nar_sha256_hex(store_path: str, *, nix_store: str = "nix-store") -> str:
-    """Hex sha256 of ``nix-store --dump PATH`` (the NAR), streamed; needs Nix only for store paths."""
-    exe = shutil.which(nix_store)
-    if exe is None:
-        raise NixNotFound(f"{nix_store} not found on PATH: verifying a store path needs Nix")
-    if not Path(store_path).exists():
-        raise InvalidStorePath(f"store path {store_path} does not exist in the local store")
-    digest = hashlib.sha256()
-    with subprocess.Popen(
-        [exe, "--dump", store_path], stdout=subprocess.PIPE, stderr=subprocess.PIPE
-    ) as proc:
-        assert proc.stdout is not None and proc.stderr is not None
-        while chunk := proc.stdout.read(_CHUNK):
-            digest.update(chunk)
-        err = proc.stderr.read().decode("utf-8", "replace").strip()
-        code = proc.wait()
-    if code != 0:
-        last = err.splitlines()[-1] if err else f"exit status {code}"
-        raise NixError(f"nix-store --dump {store_path} failed: {last}")
     return digest.hexdigest()

@@ -9,12 +9,12 @@ from pathlib import Path
 
 from ..errors import InputError, OutputError
 from ..github.http import GitHubClient
-from ..sbom.read import from_document
+from ..sbom.read import from_document, loads_document
 from .github_env import github_context
 from .model import GitHubContext, SignedBundle
 from .provenance import provenance_statement
 from .sign import StatementToSign, sign_statements
-from .statement import file_subjects, merge_subjects, parse_cyclonedx, root_subject, sbom_statement
+from .statement import file_subjects, merge_subjects, root_subject, sbom_statement
 from .trust import SigningTrust
 from .upload import upload_attestation
 
@@ -28,7 +28,7 @@ def build_statements(
     github: GitHubContext | None = None,
 ) -> tuple[StatementToSign, ...]:
     """The SBOM statement (and the SLSA provenance statement) for the SBOM's root output + extra files."""
-    doc = parse_cyclonedx(sbom_text, source)
+    doc = loads_document(sbom_text, source=source)
     sbom = from_document(doc, source=source)
     subjects = merge_subjects((root_subject(sbom),), file_subjects(subject_files))
     out = [StatementToSign("sbom", sbom_statement(doc, subjects))]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -28,27 +27,6 @@ def root_subject(sbom: Sbom) -> Subject:
             "build it and generate a runtime SBOM before signing"
         )
     return Subject(name=sbom.root.store_path, sha256=digest.lower())
-
-
-def root_subject_from_cyclonedx(doc: Mapping[str, Any]) -> Subject:
-    """Same as :func:`root_subject`, read straight from a CycloneDX JSON document's metadata.component."""
-    meta = doc.get("metadata")
-    component = meta.get("component") if isinstance(meta, Mapping) else None
-    if not isinstance(component, Mapping):
-        raise InputError("the SBOM has no metadata.component (the root output): not a nix-attest SBOM")
-    name = component.get("bom-ref") or component.get("name")
-    if not isinstance(name, str) or not name:
-        raise InputError("the SBOM's metadata.component has no bom-ref (store path)")
-    for h in component.get("hashes") or ():
-        if isinstance(h, Mapping) and h.get("alg") == "SHA-256" and isinstance(h.get("content"), str):
-            content = h["content"].lower()
-            if not _is_sha256_hex(content):
-                raise InputError(f"the SBOM root {name} has a malformed SHA-256 hash")
-            return Subject(name=name, sha256=content)
-    raise InputError(
-        f"the SBOM root {name} has no SHA-256 NAR hash (it was not built): "
-        "build it and generate a runtime SBOM before signing"
-    )
 
 
 def file_subjects(paths: Iterable[str | os.PathLike[str]]) -> tuple[Subject, ...]:
@@ -87,16 +65,6 @@ def sbom_statement(cyclonedx: Mapping[str, Any], subjects: Sequence[Subject]) ->
         if key not in cyclonedx:
             raise InputError(f"the SBOM lacks {key!r}: GitHub's attestation service would not recognise it")
     return statement(subjects, SBOM_PREDICATE_TYPE, cyclonedx)
-
-
-def parse_cyclonedx(text: str, source: str) -> dict[str, Any]:
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{source} is not JSON: {exc.msg} at line {exc.lineno}") from exc
-    if not isinstance(doc, dict) or doc.get("bomFormat") != "CycloneDX":
-        raise InputError(f"{source} is not a CycloneDX JSON document")
-    return doc
 
 
 def statement_subjects(stmt: Mapping[str, Any]) -> tuple[Subject, ...]:

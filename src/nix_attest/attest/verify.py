@@ -26,7 +26,9 @@ from sigstore.verify import Verifier
 from sigstore_models.common.v1 import HashAlgorithm
 
 from ..errors import InputError, VerificationError
-from .digest import nar_sha256_hex, sha256_file
+from ..nix.store import nar_sha256_hex
+from ..sbom.read import from_document, load_document
+from .digest import sha256_file
 from .identity import GitHubIdentityPolicy, IdentityMismatch
 from .legacy_bundle import needs_promise_verification, parse_promise_bundle
 from .model import (
@@ -37,7 +39,7 @@ from .model import (
     VerifiedAttestation,
     VerifyTarget,
 )
-from .statement import root_subject_from_cyclonedx, statement_subjects
+from .statement import root_subject, statement_subjects
 
 MESSAGE_SIGNATURE = "sigstore:message-signature"
 _STATEMENT_TYPES = ("https://in-toto.io/Statement/v1", "https://in-toto.io/Statement/v0.1")
@@ -100,18 +102,6 @@ def _target_digest(target: VerifyTarget, nar_hasher: NarHasher) -> tuple[str, st
     return f"{path} (sha256)", sha256_file(path)
 
 
-def _load_sbom_json(path: str) -> dict[str, Any]:
-    try:
-        doc = json.loads(Path(path).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(f"cannot read SBOM {path}: {exc.strerror or exc}") from exc
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise VerificationError(f"SBOM {path} is not JSON") from exc
-    if not isinstance(doc, dict):
-        raise VerificationError(f"SBOM {path} is not a JSON object")
-    return doc
-
-
 def _subjects_text(subjects: tuple[Subject, ...]) -> str:
     shown = ", ".join(f"{s.name}={s.sha256[:12]}…" for s in subjects[:4])
     return shown + (f" and {len(subjects) - 4} more" if len(subjects) > 4 else "")
@@ -123,7 +113,7 @@ def _check_dsse_target(
     checks: list[str] = []
     digests = {s.sha256 for s in subjects}
     if target.sbom_path:
-        doc = _load_sbom_json(target.sbom_path)
+        doc = load_document(target.sbom_path)
         if stmt.get("predicateType") == SBOM_PREDICATE_TYPE:
             if stmt.get("predicate") != doc:
                 raise VerificationError(
@@ -132,8 +122,8 @@ def _check_dsse_target(
             checks.append(f"SBOM {target.sbom_path} equals the attested SBOM")
         file_digest = sha256_file(target.sbom_path)
         try:
-            root = root_subject_from_cyclonedx(doc)
-        except InputError:
+            root = root_subject(from_document(doc, source=target.sbom_path))
+        except InputError:  # not a (valid, built) SBOM root: the file itself may still be the subject
             root = None
         if root is not None and root.sha256 in digests:
             checks.append(f"subject {root.name} (the SBOM's root, NAR sha256 {root.sha256}) is attested")

@@ -30,19 +30,31 @@ _KINDS = {"application", "library", "file"}
 
 
 def load_sbom(path: str | Path) -> Sbom:
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot read SBOM {path}: {exc.strerror or exc}") from exc
-    return loads_sbom(text, source=str(path))
+    return from_document(load_document(path), source=str(path))
 
 
 def loads_sbom(text: str, *, source: str = "SBOM") -> Sbom:
+    return from_document(loads_document(text, source=source), source=source)
+
+
+def load_document(path: str | Path) -> dict[str, Any]:
+    """The CycloneDX JSON document in ``path`` as data (not yet schema-checked)."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        raise InputError(f"cannot read SBOM {path}: {reason}") from exc
+    return loads_document(text, source=str(path))
+
+
+def loads_document(text: str, *, source: str = "SBOM") -> dict[str, Any]:
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(f"{source} is not JSON: {exc.msg} at line {exc.lineno}") from exc
-    return from_document(doc, source=source)
+    if not isinstance(doc, dict) or doc.get("bomFormat") != "CycloneDX":
+        raise InputError(f"{source} is not a CycloneDX JSON document (bomFormat missing)")
+    return doc
 
 
 def from_document(doc: Any, *, source: str = "SBOM") -> Sbom:

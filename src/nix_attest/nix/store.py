@@ -1,0 +1,38 @@
+"""The NAR hash of a store path, recomputed from its contents (what verification compares against).
+
+Nix records a path's NAR hash in its database (``nix path-info``); to verify an attestation the
+contents themselves are serialised (``nix-store --dump``) and hashed, so a tampered store path does
+not pass on the strength of its own database entry."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import subprocess
+from pathlib import Path
+
+from ..errors import InvalidStorePath, NixError, NixNotFound
+
+_CHUNK = 1 << 20
+
+
+def nar_sha256_hex(store_path: str, *, nix_store: str = "nix-store") -> str:
+    """Hex sha256 of ``nix-store --dump PATH`` (the NAR), streamed; needs Nix only for store paths."""
+    exe = shutil.which(nix_store)
+    if exe is None:
+        raise NixNotFound(f"{nix_store} not found on PATH: verifying a store path needs Nix")
+    if not Path(store_path).exists():
+        raise InvalidStorePath(f"store path {store_path} does not exist in the local store")
+    digest = hashlib.sha256()
+    with subprocess.Popen(
+        [exe, "--dump", store_path], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    ) as proc:
+        assert proc.stdout is not None and proc.stderr is not None
+        while chunk := proc.stdout.read(_CHUNK):
+            digest.update(chunk)
+        err = proc.stderr.read().decode("utf-8", "replace").strip()
+        code = proc.wait()
+    if code != 0:
+        last = err.splitlines()[-1] if err else f"exit status {code}"
+        raise NixError(f"nix-store --dump {store_path} failed: {last}")
+    return digest.hexdigest()
