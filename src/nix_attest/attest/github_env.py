@@ -27,7 +27,3 @@ def github_context(env: Mapping[str, str]) -> GitHubContext | None:
         run_attempt=get("GITHUB_RUN_ATTEMPT"),
         event_name=get("GITHUB_EVENT_NAME"),
     )
-
-
-def in_github_actions(env: Mapping[str, str]) -> bool:
-    return env.get("GITHUB_ACTIONS") == "true"

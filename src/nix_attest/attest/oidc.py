@@ -10,7 +10,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from ..errors import ExternalError, InputError
-from .github_env import in_github_actions
+from ..github.actions import in_actions
 
 AUDIENCE = "sigstore"
 _PERMISSION_HINT = "add `permissions: id-token: write` to the job (or workflow) that signs"
@@ -86,7 +86,7 @@ def resolve_identity_token(
     from_env = env.get("SIGSTORE_ID_TOKEN", "").strip()
     if from_env:
         return from_env
-    if in_github_actions(env):
+    if in_actions(env):
         return ambient_github_token(env, timeout=timeout)
     raise InputError(
         "no identity token: pass --identity-token (or SIGSTORE_ID_TOKEN), or sign in GitHub Actions "
