@@ -154,16 +154,18 @@ def test_diff_stage_reuses_the_loaded_policy(
     head = sbom(comp("app", "1"), comp("lib", "2", lic=("GPL-3.0-only",)))
     opts = options("--policy", str(policy), "--fail-on", "never", "--diff-base", str(base), "-o", "out")
     Path("out").mkdir()
-    state = run_cmd.RunState(sbom=head)
-    run_cmd.stage_policy(opts, state)
-    assert state.policy is not None and state.policy.fail_on == "never"
+    policy = run_cmd.stage_policy(opts, head)
+    assert policy is not None and policy.report.fail_on == "never"
 
     def no_reload(*_: object, **__: object) -> None:
         raise AssertionError("the policy was loaded a second time")
 
     monkeypatch.setattr("nix_attest.policy.load_policy", no_reload)
     monkeypatch.setattr("nix_attest.policy.load.load_policy", no_reload)
-    run_cmd.stage_diff(opts, state)
+    built = run_cmd.SbomStage(sbom=head, path=Path("out/sbom.cdx.json"))
+    earlier = run_cmd.Produced(sbom=built, policy=policy)
+    state = run_cmd.diff_with_base(opts, earlier)
+    assert state.warnings == () and state.diff is not None
     assert state.base_policy is not None
     assert state.base_policy.fail_on == "never"  # the --fail-on override holds for the base too
     assert "licenses.deny" in [v.rule for v in state.base_policy.active]

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import argparse
 import os
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from ..attest.model import SignedBundle
 from ..errors import EXIT_CHECK_FAILED, EXIT_OK, InputError, NixAttestError, OutputError, UsageError
@@ -25,24 +25,26 @@ from ..github.comment import marker, upsert_comment
 from ..github.context import PullRequestContext, pull_request_context
 from ..github.http import GitHubClient
 from ..policy import Policy
-from ..policy.model import FAIL_ON_LEVELS, PolicyReport
+from ..policy.model import FAIL_ON_LEVELS, FailOn, PolicyReport
 from ..report.compare import new_violations
 from ..report.diffjson import dumps_diff
 from ..report.markdown import render_comment, render_summary
 from ..report.model import Counts, Links, ReportData, Verdict
 from ..sbom.diff import SbomDiff, diff_sboms
-from ..sbom.model import Sbom
+from ..sbom.model import Closure, Sbom
 
 COMMENT_MODES = ("always", "on-failure", "never")
-CLOSURES = ("runtime", "buildtime")
+CLOSURES: tuple[Closure, ...] = ("runtime", "buildtime")
+
+Choice = TypeVar("Choice", bound=str)
 
 
 @dataclass(frozen=True)
 class RunOptions:
     installable: str
-    closure: str | None
+    closure: Closure | None
     policy: str | None
-    fail_on: str | None
+    fail_on: FailOn | None
     check_reproducible: bool
     sign: bool
     trust_config: str | None
@@ -53,24 +55,6 @@ class RunOptions:
     artifact_name: str
     repository: str | None
     pr: int | None
-
-
-@dataclass
-class RunState:
-    """What the stages produced so far (mutable while the pipeline runs, frozen into ReportData)."""
-
-    sbom: Sbom | None = None
-    sbom_path: Path | None = None
-    store_paths: tuple[str, ...] = ()  # every output built
-    buildtime: Sbom | None = None
-    rules: Policy | None = None  # the policy loaded once (fail-on override applied), for head and base
-    policy: PolicyReport | None = None
-    bundles: tuple[SignedBundle, ...] = ()
-    diff: SbomDiff | None = None
-    diff_head: Sbom | None = None
-    base_policy: PolicyReport | None = None
-    problems: list[str] = field(default_factory=list)
-    error: NixAttestError | None = None
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -147,9 +131,9 @@ def options(args: argparse.Namespace, ctx: PullRequestContext) -> RunOptions:
         raise InputError(f"base SBOM file not found: {diff_base}")
     return RunOptions(
         installable=flag("installable", ".#default"),
-        closure=choice("closure", CLOSURES) or None,
+        closure=_one_of(choice("closure", CLOSURES), CLOSURES),
         policy=flag("policy") or None,
-        fail_on=choice("fail-on", FAIL_ON_LEVELS) or None,
+        fail_on=_one_of(choice("fail-on", FAIL_ON_LEVELS), FAIL_ON_LEVELS),
         check_reproducible=boolean("check-reproducible"),
         sign=boolean("sign"),
         trust_config=flag("trust-config") or None,
@@ -163,24 +147,73 @@ def options(args: argparse.Namespace, ctx: PullRequestContext) -> RunOptions:
     )
 
 
+def _one_of(value: str, choices: tuple[Choice, ...]) -> Choice | None:
+    """``value`` as the (typed) choice it is, None when empty (argparse or the input checked it)."""
+    return next((choice for choice in choices if choice == value), None)
+
+
+# -- stage results ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SbomStage:
+    sbom: Sbom
+    path: Path  # where the SBOM was written
+
+
+@dataclass(frozen=True)
+class PolicyStage:
+    rules: Policy  # the policy loaded once (fail-on override applied), for head and base
+    report: PolicyReport
+
+
+@dataclass(frozen=True)
+class SignStage:
+    bundles: tuple[SignedBundle, ...]
+
+
+@dataclass(frozen=True)
+class DiffStage:
+    base: Sbom
+    head: Sbom  # the head SBOM the diff was computed on
+    buildtime: Sbom | None  # the buildtime head generated for a buildtime base (None: not needed)
+    diff: SbomDiff
+
+
+@dataclass(frozen=True)
+class Produced:
+    """What the stages produced, each stage's record once it has run; ``error`` stopped the pipeline."""
+
+    sbom: SbomStage | None = None
+    store_paths: tuple[str, ...] = ()  # every output built
+    policy: PolicyStage | None = None
+    sign: SignStage | None = None
+    diff: DiffStage | None = None
+    base_policy: PolicyReport | None = None
+    warnings: tuple[str, ...] = ()
+    error: NixAttestError | None = None
+
+    def warn(self, warning: str) -> Produced:
+        return replace(self, warnings=(*self.warnings, warning))
+
+
 # -- stages -------------------------------------------------------------------------------------------
 
 
-def stage_sbom(opts: RunOptions, state: RunState) -> None:
+def stage_sbom(opts: RunOptions) -> SbomStage:
     from ..sbom.cyclonedx import write_sbom
     from ..sbom.generate import generate_sbom
 
     with actions.group("build and SBOM"):
         sbom = generate_sbom(
             opts.installable,
-            closure=opts.closure,  # type: ignore[arg-type]
+            closure=opts.closure,
             build=True,
             check_reproducible=opts.check_reproducible,
         )
     path = opts.output_dir / "sbom.cdx.json"
     write_sbom(sbom, str(path))
-    state.sbom, state.sbom_path = sbom, path
-    state.store_paths = built_outputs(opts, sbom)
+    return SbomStage(sbom=sbom, path=path)
 
 
 def built_outputs(opts: RunOptions, sbom: Sbom) -> tuple[str, ...]:
@@ -208,115 +241,162 @@ def built_outputs(opts: RunOptions, sbom: Sbom) -> tuple[str, ...]:
     return (root.store_path, *sorted(paths - {root.store_path}))
 
 
-def stage_policy(opts: RunOptions, state: RunState) -> None:
+def stage_policy(opts: RunOptions, sbom: Sbom) -> PolicyStage | None:
+    """Load the policy (None: no policy file) and check the SBOM against it."""
     from ..policy import DEFAULT_POLICY, evaluate, load_policy, render_json
 
-    assert state.sbom is not None
     path = opts.policy or (DEFAULT_POLICY if Path(DEFAULT_POLICY).is_file() else None)
     if path is None:
-        return
+        return None
     with actions.group("policy"):
         rules = load_policy(path)
         if opts.fail_on:
-            rules = replace(rules, fail_on=opts.fail_on)  # type: ignore[arg-type]
-        report = evaluate(rules, state.sbom)
+            rules = replace(rules, fail_on=opts.fail_on)
+        report = evaluate(rules, sbom)
     write_atomic(opts.output_dir / "policy.json", render_json(report))
-    state.rules, state.policy = rules, report
+    return PolicyStage(rules=rules, report=report)
 
 
-def stage_sign(opts: RunOptions, state: RunState, ctx: PullRequestContext) -> None:
+def stage_sign(opts: RunOptions, sbom_path: Path) -> SignStage:
     from ..attest.oidc import resolve_identity_token
-    from ..attest.pipeline import sign_sbom, upload_bundles
+    from ..attest.pipeline import sign_sbom
     from ..attest.trust import signing_trust
 
-    assert state.sbom_path is not None
     with actions.group("sign"):
         token = resolve_identity_token(None, dict(os.environ))
-        state.bundles = sign_sbom(
-            state.sbom_path,
+        bundles = sign_sbom(
+            sbom_path,
             out_dir=opts.output_dir,
             token=token,
             trust=signing_trust(opts.trust_config),
             provenance=True,
             env=dict(os.environ),
         )
-    if opts.upload_attestation:
-        try:
-            if not opts.repository:
-                raise UsageError("upload-attestation needs GITHUB_REPOSITORY")
-            with GitHubClient(token=resolve_token(os.environ)) as client:
-                state.bundles = upload_bundles(
-                    state.bundles, client, opts.repository, server_url=ctx.server_url
-                )
-        except NixAttestError as err:
-            state.problems.append(f"attestation upload failed: {err}")
+    return SignStage(bundles=bundles)
 
 
-def stage_diff(opts: RunOptions, state: RunState) -> None:
+def stage_upload(opts: RunOptions, signed: SignStage, ctx: PullRequestContext) -> SignStage:
+    """Store the bundles with GitHub's attestations API; the bundles then carry their attestation URLs."""
+    from ..attest.pipeline import upload_bundles
+
+    if not opts.repository:
+        raise UsageError("upload-attestation needs GITHUB_REPOSITORY")
+    with GitHubClient(token=resolve_token(os.environ)) as client:
+        bundles = upload_bundles(signed.bundles, client, opts.repository, server_url=ctx.server_url)
+    return SignStage(bundles=bundles)
+
+
+def stage_diff(opts: RunOptions, head: Sbom) -> DiffStage:
+    """Compare ``head`` with the base SBOM (a file, or generated at a git ref) of the same closure kind."""
     from ..sbom.base import base_sbom_from_git
-    from ..sbom.generate import generate_sbom
     from ..sbom.read import load_sbom
 
-    assert state.sbom is not None and opts.diff_base
-    with actions.group(f"diff against {opts.diff_base}"):
-        if opts.diff_base.endswith(".json"):
-            base = load_sbom(opts.diff_base)
-        else:
-            base = base_sbom_from_git(opts.diff_base, opts.installable)
-        head = state.sbom
-        if base.meta.closure != head.meta.closure:
-            if base.meta.closure != "buildtime":
-                raise UsageError(
-                    f"the base SBOM is a {base.meta.closure} SBOM; give a {head.meta.closure} one"
-                )
-            head = generate_sbom(opts.installable, closure="buildtime", build=False, quiet=True)
-            state.buildtime = head
-        state.diff = diff_sboms(base, head)
-        state.diff_head = head
-        write_atomic(opts.output_dir / "diff.json", dumps_diff(state.diff))
-        if state.rules is not None:
-            from ..policy import evaluate
+    assert opts.diff_base
+    if opts.diff_base.endswith(".json"):
+        base = load_sbom(opts.diff_base)
+    else:
+        base = base_sbom_from_git(opts.diff_base, opts.installable)
+    buildtime = _buildtime_head(opts, base, head)
+    compared = buildtime or head
+    return DiffStage(base=base, head=compared, buildtime=buildtime, diff=diff_sboms(base, compared))
 
-            state.base_policy = evaluate(state.rules, base)
+
+def _buildtime_head(opts: RunOptions, base: Sbom, head: Sbom) -> Sbom | None:
+    """The buildtime SBOM of the installable when only a buildtime base can be compared (else None)."""
+    from ..sbom.generate import generate_sbom
+
+    if base.meta.closure == head.meta.closure:
+        return None
+    if base.meta.closure != "buildtime":
+        raise UsageError(f"the base SBOM is a {base.meta.closure} SBOM; give a {head.meta.closure} one")
+    return generate_sbom(opts.installable, closure="buildtime", build=False, quiet=True)
 
 
 # -- the pipeline ---------------------------------------------------------------------------------------
 
 
-def _verdict(state: RunState) -> Verdict:
-    if state.policy is not None and state.policy.failed:
+def signed(opts: RunOptions, sbom: SbomStage, ctx: PullRequestContext) -> tuple[SignStage, tuple[str, ...]]:
+    """Sign (a failure raises), then upload: an upload failure is a warning and keeps the signed bundles."""
+    signature = stage_sign(opts, sbom.path)
+    if not opts.upload_attestation:
+        return signature, ()
+    try:
+        return stage_upload(opts, signature, ctx), ()
+    except NixAttestError as err:
+        return signature, (f"attestation upload failed: {err}",)
+
+
+def main_stages(opts: RunOptions, ctx: PullRequestContext) -> Produced:
+    """Build and SBOM, policy, signing: a failure stops the pipeline and keeps what came before."""
+    done = Produced()
+    try:
+        sbom = stage_sbom(opts)
+        done = replace(done, sbom=sbom)
+        done = replace(done, store_paths=built_outputs(opts, sbom.sbom))
+        done = replace(done, policy=stage_policy(opts, sbom.sbom))
+        if opts.sign:
+            signature, warnings = signed(opts, sbom, ctx)
+            done = replace(done, sign=signature, warnings=warnings)
+    except NixAttestError as err:
+        return replace(done, error=err)
+    return done
+
+
+def diff_with_base(opts: RunOptions, done: Produced) -> Produced:
+    """The diff stage (and the base's policy check): a failure is a warning, what came before is kept."""
+    if done.sbom is None or not opts.diff_base or done.error is not None:
+        return done
+    try:
+        with actions.group(f"diff against {opts.diff_base}"):
+            diff = stage_diff(opts, done.sbom.sbom)
+            done = replace(done, diff=diff)
+            write_atomic(opts.output_dir / "diff.json", dumps_diff(diff.diff))
+            done = replace(done, base_policy=_base_policy(done.policy, diff.base))
+    except NixAttestError as err:
+        return done.warn(f"supply-chain diff skipped: {err}")
+    return done
+
+
+def _base_policy(policy: PolicyStage | None, base: Sbom) -> PolicyReport | None:
+    """The base checked against the policy already loaded for the head (None: no policy)."""
+    from ..policy import evaluate
+
+    return evaluate(policy.rules, base) if policy is not None else None
+
+
+def _verdict(done: Produced) -> Verdict:
+    if done.policy is not None and done.policy.report.failed:
         return "fail"
-    if state.error is not None:
+    if done.error is not None:
         return "error"
     return "pass"
 
 
-def report_data(opts: RunOptions, state: RunState, ctx: PullRequestContext) -> ReportData:
-    sbom = state.sbom
-    counts = Counts.from_sbom(sbom, state.buildtime) if sbom is not None else Counts()
+def report_data(opts: RunOptions, done: Produced, ctx: PullRequestContext) -> ReportData:
+    sbom = done.sbom.sbom if done.sbom is not None else None
+    buildtime = done.diff.buildtime if done.diff is not None else None
+    policy = done.policy.report if done.policy is not None else None
     new = None
-    if state.policy is not None and state.base_policy is not None:
-        new = new_violations(state.base_policy, state.policy)
-    problems = list(state.problems)
-    if state.error is not None:
-        problems.insert(0, f"{state.error}")
+    if policy is not None and done.base_policy is not None:
+        new = new_violations(done.base_policy, policy)
+    errors = (f"{done.error}",) if done.error is not None else ()
     return ReportData(
         installable=opts.installable,
-        verdict=_verdict(state),
-        counts=counts,
-        policy=state.policy,
+        verdict=_verdict(done),
+        counts=Counts.from_sbom(sbom, buildtime) if sbom is not None else Counts(),
+        policy=policy,
         reproducibility=sbom.meta.reproducibility if sbom is not None else None,
-        bundles=state.bundles,
-        diff=state.diff,
-        diff_head=state.diff_head,
+        bundles=done.sign.bundles if done.sign is not None else (),
+        diff=done.diff.diff if done.diff is not None else None,
+        diff_head=done.diff.head if done.diff is not None else None,
         diff_base_label=opts.diff_base,
         new_violations=new,
-        problems=tuple(problems),
+        problems=(*errors, *done.warnings),
         links=Links(run_url=ctx.run_url, artifact_name=opts.artifact_name),
     )
 
 
-def publish(opts: RunOptions, state: RunState, ctx: PullRequestContext, data: ReportData) -> str | None:
+def publish(opts: RunOptions, ctx: PullRequestContext, data: ReportData) -> str | None:
     """Write report.md and the job summary, then the comment; returns the comment URL."""
     mark = marker(opts.installable, ctx.job)
     body = render_comment(data, mark)
@@ -349,16 +429,17 @@ def publish(opts: RunOptions, state: RunState, ctx: PullRequestContext, data: Re
     return result.url
 
 
-def set_outputs(opts: RunOptions, state: RunState, data: ReportData, comment_url: str | None) -> None:
-    values: dict[str, Any] = {
-        "sbom-path": str(state.sbom_path) if state.sbom_path else "",
-        "bundle-paths": "\n".join(b.bundle_path for b in state.bundles),
+def set_outputs(done: Produced, data: ReportData, comment_url: str | None) -> None:
+    bundles = done.sign.bundles if done.sign is not None else ()
+    values: dict[str, str] = {
+        "sbom-path": str(done.sbom.path) if done.sbom is not None else "",
+        "bundle-paths": "\n".join(b.bundle_path for b in bundles),
         "verdict": "fail" if data.verdict != "pass" else "pass",
-        "violations": len(state.policy.active) if state.policy else 0,
-        "store-paths": "\n".join(state.store_paths),
-        "reproducible": _reproducible(state.sbom),
+        "violations": str(len(done.policy.report.active) if done.policy is not None else 0),
+        "store-paths": "\n".join(done.store_paths),
+        "reproducible": _reproducible(done.sbom.sbom if done.sbom is not None else None),
         "comment-url": comment_url or "",
-        "attestation-urls": "\n".join(b.attestation_url for b in state.bundles if b.attestation_url),
+        "attestation-urls": "\n".join(b.attestation_url for b in bundles if b.attestation_url),
     }
     for name, value in values.items():
         actions.set_output(name, value)
@@ -370,40 +451,33 @@ def _reproducible(sbom: Sbom | None) -> str:
     return "true" if all(c.reproducible for c in sbom.meta.reproducibility) else "false"
 
 
-def run(args: argparse.Namespace) -> int:
-    ctx = pull_request_context()
-    opts = options(args, ctx)
+def _output_dir(opts: RunOptions) -> RunOptions:
+    """Create the output directory; the options then name it by its absolute path."""
     try:
         opts.output_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OutputError(
             f"cannot create the output directory {opts.output_dir}: {exc.strerror or exc}"
         ) from exc
-    opts = replace(opts, output_dir=opts.output_dir.resolve())
-    state = RunState()
-    try:
-        stage_sbom(opts, state)
-        stage_policy(opts, state)
-        if opts.sign:
-            stage_sign(opts, state, ctx)
-    except NixAttestError as err:
-        state.error = err
-    if state.sbom is not None and opts.diff_base and state.error is None:
-        try:
-            stage_diff(opts, state)
-        except NixAttestError as err:
-            state.problems.append(f"supply-chain diff skipped: {err}")
-    for problem in state.problems:
-        actions.warning(problem)
-    data = report_data(opts, state, ctx)
-    comment_url = publish(opts, state, ctx, data)
-    set_outputs(opts, state, data, comment_url)
-    if state.error is not None:
-        raise state.error
-    if state.policy is not None and state.policy.failed:
+    return replace(opts, output_dir=opts.output_dir.resolve())
+
+
+def run(args: argparse.Namespace) -> int:
+    ctx = pull_request_context()
+    opts = _output_dir(options(args, ctx))
+    done = diff_with_base(opts, main_stages(opts, ctx))
+    for warning in done.warnings:
+        actions.warning(warning)
+    data = report_data(opts, done, ctx)
+    comment_url = publish(opts, ctx, data)
+    set_outputs(done, data, comment_url)
+    if done.error is not None:
+        raise done.error
+    if done.policy is not None and done.policy.report.failed:
+        report = done.policy.report
         actions.error(
-            f"policy failed: {len(state.policy.active)} violation(s) at or above fail-on "
-            f"{state.policy.fail_on!r}; see the report"
+            f"policy failed: {len(report.active)} violation(s) at or above fail-on "
+            f"{report.fail_on!r}; see the report"
         )
         return EXIT_CHECK_FAILED
     return EXIT_OK
