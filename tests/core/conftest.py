@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -11,13 +10,6 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 DEMO = REPO / "examples" / "demo"
 NIX = ["nix", "--extra-experimental-features", "nix-command flakes"]
-
-
-def nix_json(*args: str) -> object:
-    import json
-
-    out = subprocess.run([*NIX, *args], check=True, capture_output=True, text=True).stdout
-    return json.loads(out)
 
 
 @pytest.fixture(scope="session")
