@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -17,7 +16,6 @@ from nix_attest.commands import run as run_cmd
 from nix_attest.errors import InputError
 from nix_attest.github.auth import resolve_token
 from nix_attest.github.context import PullRequestContext
-from nix_attest.nix.build import BuildResult
 from nix_attest.sbom.cyclonedx import write_sbom
 
 TOKEN = "ghs_" + "r" * 36
@@ -55,40 +53,26 @@ def test_run_output_dir_that_cannot_be_created(tmp_path: Path, capsys: pytest.Ca
     assert f"cannot create the output directory {blocker / 'out'}" in line
 
 
-# -- 2: store-paths --------------------------------------------------------------------------------------
-
-DRV = "/nix/store/" + "d" * 32 + "-app-1.0.drv"
-
-
-def test_built_outputs_runtime_lists_every_output_of_the_root() -> None:
-    root = replace(comp("app", "1.0"), drv_path=DRV, outputs=("out", "man"))
-    man = replace(comp("app", "1.0-man", ref="/nix/store/" + "m" * 32 + "-app-1.0-man"), drv_path=DRV)
-    lib = replace(comp("lib", "2"), drv_path="/nix/store/" + "e" * 32 + "-lib-2.drv")
-    doc = sbom(root, man, lib)
-    opts = options()
-    assert run_cmd.built_outputs(opts, doc) == (root.store_path, man.store_path)
+# -- 2: store-paths: every built output comes from the generator (tests/core/test_generate.py); the
+# real-Nix run in test_action_commands.py checks the output itself.
 
 
-def test_built_outputs_buildtime(monkeypatch: pytest.MonkeyPatch) -> None:
-    built = replace(comp("app", "1.0", closure="buildtime"), drv_path=DRV, outputs=("out",))
-    built = replace(built, closures=("buildtime", "runtime"))
-    opts = options("--closure", "buildtime")
-    assert run_cmd.built_outputs(opts, sbom(built, closure="buildtime")) == (built.store_path,)
-    evaluated = replace(built, closures=("buildtime",))
-    assert run_cmd.built_outputs(opts, sbom(evaluated, closure="buildtime")) == ()
+def test_diff_uses_the_buildtime_sbom_from_the_same_evaluation(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    head = sbom(comp("app", "1.0"))
+    known = sbom(
+        comp("app", "1.0", closure="buildtime"), comp("lib", "2", closure="buildtime"), closure="buildtime"
+    )
+    base = sbom(comp("app", "1.0", closure="buildtime"), closure="buildtime")
+    monkeypatch.setattr("nix_attest.sbom.base.base_sbom_from_git", lambda ref, installable: base)
 
-    # several outputs: their paths are not in a buildtime SBOM, nix build (a no-op) names them
-    dev = "/nix/store/" + "v" * 32 + "-app-1.0-dev"
-    calls: list[str | None] = []
+    def no_second_evaluation(*args: object, **kwargs: object) -> object:
+        raise AssertionError("the installable was evaluated a second time")
 
-    def fake_build(nix: object, installable: object, *, drv_path: str | None = None) -> list[BuildResult]:
-        calls.append(drv_path)
-        return [BuildResult(drv_path=DRV, outputs={"out": built.store_path, "dev": dev})]
-
-    monkeypatch.setattr("nix_attest.nix.build.build", fake_build)
-    multi = replace(built, outputs=("out", "dev"))
-    assert run_cmd.built_outputs(opts, sbom(multi, closure="buildtime")) == (built.store_path, dev)
-    assert calls == [DRV]
+    monkeypatch.setattr("nix_attest.sbom.generate.generate_sbom", no_second_evaluation)
+    diff = run_cmd.stage_diff(options("--diff-base", "main"), head, known)
+    assert diff.head is known and [c.name for c in diff.diff.added] == ["lib"]
 
 
 # -- 3: diff -o - ------------------------------------------------------------------------------------------

@@ -159,6 +159,8 @@ def _one_of(value: str, choices: tuple[Choice, ...]) -> Choice | None:
 class SbomStage:
     sbom: Sbom
     path: Path  # where the SBOM was written
+    outputs: tuple[str, ...] = ()  # every output path the build produced, main output first
+    buildtime: Sbom | None = None  # the evaluation-only buildtime SBOM, from the same evaluation
 
 
 @dataclass(frozen=True)
@@ -202,43 +204,21 @@ class Produced:
 
 def stage_sbom(opts: RunOptions) -> SbomStage:
     from ..sbom.cyclonedx import write_sbom
-    from ..sbom.generate import generate_sbom
+    from ..sbom.generate import generate
 
+    # a diff against a git ref compares buildtime SBOMs: assemble the head's from this same evaluation
+    with_buildtime = bool(opts.diff_base) and not str(opts.diff_base).endswith(".json")
     with actions.group("build and SBOM"):
-        sbom = generate_sbom(
+        made = generate(
             opts.installable,
             closure=opts.closure,
             build=True,
             check_reproducible=opts.check_reproducible,
+            with_buildtime=with_buildtime,
         )
     path = opts.output_dir / "sbom.cdx.json"
-    write_sbom(sbom, str(path))
-    return SbomStage(sbom=sbom, path=path)
-
-
-def built_outputs(opts: RunOptions, sbom: Sbom) -> tuple[str, ...]:
-    """Every output path the build produced: the root derivation's outputs, main output first.
-
-    A runtime SBOM lists them all (the root, and the root derivation's other outputs as components
-    with its ``drv_path``). A buildtime SBOM has one component per derivation, so a root with one
-    output gives its store path; with several, their paths are asked of Nix (the build is a no-op)."""
-    root = sbom.root
-    if sbom.meta.closure == "runtime":
-        others = sorted(
-            c.store_path for c in sbom.runtime_components if root.drv_path and c.drv_path == root.drv_path
-        )
-        return (root.store_path, *others)
-    if not root.is_runtime:  # nothing was built (an evaluated root)
-        return ()
-    if len(root.outputs) <= 1:
-        return (root.store_path,)
-    from ..nix.build import build
-    from ..nix.installable import parse_installable
-    from ..nix.runner import Nix
-
-    built = build(Nix(quiet=True), parse_installable(opts.installable), drv_path=root.drv_path)
-    paths = {p for result in built for p in result.outputs.values()}
-    return (root.store_path, *sorted(paths - {root.store_path}))
+    write_sbom(made.sbom, str(path))
+    return SbomStage(sbom=made.sbom, path=path, outputs=made.outputs, buildtime=made.buildtime)
 
 
 def stage_policy(opts: RunOptions, sbom: Sbom) -> PolicyStage | None:
@@ -286,7 +266,7 @@ def stage_upload(opts: RunOptions, signed: SignStage, ctx: PullRequestContext) -
     return SignStage(bundles=bundles)
 
 
-def stage_diff(opts: RunOptions, head: Sbom) -> DiffStage:
+def stage_diff(opts: RunOptions, head: Sbom, head_buildtime: Sbom | None = None) -> DiffStage:
     """Compare ``head`` with the base SBOM (a file, or generated at a git ref) of the same closure kind."""
     from ..sbom.base import base_sbom_from_git
     from ..sbom.read import load_sbom
@@ -296,19 +276,22 @@ def stage_diff(opts: RunOptions, head: Sbom) -> DiffStage:
         base = load_sbom(opts.diff_base)
     else:
         base = base_sbom_from_git(opts.diff_base, opts.installable)
-    buildtime = _buildtime_head(opts, base, head)
+    buildtime = _buildtime_head(opts, base, head, head_buildtime)
     compared = buildtime or head
     return DiffStage(base=base, head=compared, buildtime=buildtime, diff=diff_sboms(base, compared))
 
 
-def _buildtime_head(opts: RunOptions, base: Sbom, head: Sbom) -> Sbom | None:
-    """The buildtime SBOM of the installable when only a buildtime base can be compared (else None)."""
+def _buildtime_head(opts: RunOptions, base: Sbom, head: Sbom, known: Sbom | None) -> Sbom | None:
+    """The buildtime SBOM of the installable when only a buildtime base can be compared (else None):
+    the one the SBOM stage already assembled, or (a runtime base-file case) a fresh evaluation."""
     from ..sbom.generate import generate_sbom
 
     if base.meta.closure == head.meta.closure:
         return None
     if base.meta.closure != "buildtime":
         raise UsageError(f"the base SBOM is a {base.meta.closure} SBOM; give a {head.meta.closure} one")
+    if known is not None:
+        return known
     return generate_sbom(opts.installable, closure="buildtime", build=False, quiet=True)
 
 
@@ -332,7 +315,7 @@ def main_stages(opts: RunOptions, ctx: PullRequestContext) -> Produced:
     try:
         sbom = stage_sbom(opts)
         done = replace(done, sbom=sbom)
-        done = replace(done, store_paths=built_outputs(opts, sbom.sbom))
+        done = replace(done, store_paths=sbom.outputs)
         done = replace(done, policy=stage_policy(opts, sbom.sbom))
         if opts.sign:
             signature, warnings = signed(opts, sbom, ctx)
@@ -348,7 +331,7 @@ def diff_with_base(opts: RunOptions, done: Produced) -> Produced:
         return done
     try:
         with actions.group(f"diff against {opts.diff_base}"):
-            diff = stage_diff(opts, done.sbom.sbom)
+            diff = stage_diff(opts, done.sbom.sbom, done.sbom.buildtime)
             done = replace(done, diff=diff)
             write_atomic(opts.output_dir / "diff.json", dumps_diff(diff.diff))
             done = replace(done, base_policy=_base_policy(done.policy, diff.base))

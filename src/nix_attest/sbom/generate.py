@@ -47,6 +47,18 @@ class SbomRequest:
     build: bool = True
     check_reproducible: bool = False
     timestamp: str | None = None  # ISO 8601, from SOURCE_DATE_EPOCH only
+    with_buildtime: bool = False  # also the evaluation-only buildtime SBOM (for a runtime request)
+
+
+@dataclass(frozen=True)
+class Generated:
+    """What one run of the generator gives: the SBOM, the output paths it built (main output first;
+    empty when nothing was built) and, when asked for beside a runtime SBOM, the buildtime SBOM that
+    ``--no-build`` would give, assembled from the same evaluation instead of a second one."""
+
+    sbom: Sbom
+    outputs: tuple[str, ...] = ()
+    buildtime: Sbom | None = None
 
 
 def default_closure(installable: Installable, build: bool) -> Closure:
@@ -65,6 +77,31 @@ def generate_sbom(
     quiet: bool = False,
     nix: Nix | None = None,
 ) -> Sbom:
+    return generate(
+        installable,
+        file=file,
+        attr=attr,
+        closure=closure,
+        build=build,
+        check_reproducible=check_reproducible,
+        quiet=quiet,
+        nix=nix,
+    ).sbom
+
+
+def generate(
+    installable: str | Installable | None,
+    *,
+    file: str | None = None,
+    attr: str | None = None,
+    closure: Closure | None = None,
+    build: bool = True,
+    check_reproducible: bool = False,
+    with_buildtime: bool = False,
+    quiet: bool = False,
+    nix: Nix | None = None,
+) -> Generated:
+    """Like :func:`generate_sbom`, with the built outputs and (``with_buildtime``) the buildtime SBOM."""
     request = SbomRequest(
         installable=installable
         if isinstance(installable, Installable)
@@ -73,6 +110,7 @@ def generate_sbom(
         build=build,
         check_reproducible=check_reproducible,
         timestamp=source_date_epoch(os.environ.get("SOURCE_DATE_EPOCH")),  # checked before any Nix call
+        with_buildtime=with_buildtime,
     )
     return SbomGenerator(nix or Nix(quiet=quiet)).generate(request)
 
@@ -81,7 +119,7 @@ class SbomGenerator:
     def __init__(self, nix: Nix) -> None:
         self.nix = nix
 
-    def generate(self, req: SbomRequest) -> Sbom:
+    def generate(self, req: SbomRequest) -> Generated:
         inst = req.installable
         closure = req.closure or default_closure(inst, req.build)
         if req.check_reproducible and not req.build:
@@ -134,14 +172,6 @@ class SbomGenerator:
                 for r in nixbuild.rebuild(self.nix, drv_path, sorted(set(outputs.values())))
             )
 
-        assembler = _Assembler(drvs, meta, runtime_infos, checks)
-        if closure == "runtime":
-            root, components, deps = assembler.runtime(drv_path, outputs)
-        else:
-            assert drv_path is not None, "buildtime closure needs a derivation"
-            src_infos = self._source_infos(drvs)
-            root, components, deps = assembler.buildtime(drv_path, src_infos)
-
         root_drv = drvs.get(drv_path) if drv_path else None
         sbom_meta = SbomMeta(
             installable=inst.describe(),
@@ -153,7 +183,23 @@ class SbomGenerator:
             timestamp=req.timestamp,
             reproducibility=checks,
         )
-        return Sbom(root=root, components=components, dependencies=deps, meta=sbom_meta)
+        assembler = _Assembler(drvs, meta, runtime_infos, checks)
+        if closure == "runtime":
+            root, components, deps = assembler.runtime(drv_path, outputs)
+        else:
+            assert drv_path is not None, "buildtime closure needs a derivation"
+            root, components, deps = assembler.buildtime(drv_path, self._source_infos(drvs))
+        sbom = Sbom(root=root, components=components, dependencies=deps, meta=sbom_meta)
+
+        buildtime = None
+        if req.with_buildtime and closure == "runtime" and drv_path:
+            # exactly what an evaluation-only (--no-build) run gives: no runtime facts, no rebuild
+            bt_root, bt_components, bt_deps = _Assembler(drvs, meta, {}, None).buildtime(
+                drv_path, self._source_infos(drvs)
+            )
+            bt_meta = replace(sbom_meta, closure="buildtime", reproducibility=None)
+            buildtime = Sbom(root=bt_root, components=bt_components, dependencies=bt_deps, meta=bt_meta)
+        return Generated(sbom=sbom, outputs=_main_first(outputs), buildtime=buildtime)
 
     def _source_infos(self, drvs: dict[str, Derivation]) -> dict[str, PathInfo]:
         srcs = sorted({s for d in drvs.values() for s in d.input_srcs})
@@ -161,6 +207,14 @@ class SbomGenerator:
         for i in range(0, len(srcs), _CHUNK):
             infos.update(nixbuild.path_info(self.nix, srcs[i : i + _CHUNK]))
         return infos
+
+
+def _main_first(outputs: dict[str, str]) -> tuple[str, ...]:
+    """The built output paths, the main output (``out``, else the first by name) first."""
+    if not outputs:
+        return ()
+    main = outputs.get("out") or outputs[sorted(outputs)[0]]
+    return (main, *sorted(set(outputs.values()) - {main}))
 
 
 def source_date_epoch(raw: str | None) -> str | None:
