@@ -10,7 +10,7 @@ import pytest
 from nix_attest.errors import InputError, InvalidStorePath
 from nix_attest.nix.drv import parse_derivations
 from nix_attest.nix.hashes import nix32_decode, to_hex
-from nix_attest.nix.names import parse_drv_name, store_path_name
+from nix_attest.nix.names import parse_drv_name, parse_package_name, store_path_name
 from nix_attest.nix.pathinfo import closure_paths, parse_path_info
 from nix_attest.nix.runner import parse_version, trim_nix_error
 
@@ -27,12 +27,48 @@ HEX = "62096b6061d53553da498a0216e11d2215e12d4731d7db30c14bc7ed05ab2065"
         ("openssl-3.0.13-dev", ("openssl", "3.0.13-dev")),
         ("source", ("source", None)),
         ("python3.11-requests-2.31.0", ("python3.11-requests", "2.31.0")),
-        ("greeting-1.0.tar", ("greeting", "1.0.tar")),
+        ("greeting-1.0.tar", ("greeting", "1.0.tar")),  # Nix's rule; see parse_package_name
         ("x-", ("x-", None)),
     ],
 )
 def test_parse_drv_name_follows_nix(name: str, expected: tuple[str, str | None]) -> None:
     assert parse_drv_name(name) == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        # fetchurl names a source after the URL's last segment: the extension is not the version
+        ("openssl-3.0.13.tar.gz", ("openssl", "3.0.13")),
+        ("Python-3.12.1.tar.xz", ("Python", "3.12.1")),
+        ("bzip2-1.0.8.tar.bz2", ("bzip2", "1.0.8")),
+        ("zstd-1.5.5.tar.zst", ("zstd", "1.5.5")),
+        ("libfoo-2.1.tgz", ("libfoo", "2.1")),
+        ("unzip-6.0.zip", ("unzip", "6.0")),
+        ("greeting-1.0.tar", ("greeting", "1.0")),
+        ("x-1.0-rc1.tar.xz", ("x", "1.0-rc1")),
+        ("rustc-1.75.0-src.tar.gz", ("rustc", "1.75.0")),
+        # a -src / -source suffix names the kind of path
+        ("zlib-1.3.1-src", ("zlib", "1.3.1")),
+        ("foo-2.0-source", ("foo", "2.0")),
+        ("bar-src", ("bar-src", None)),
+        # fetchFromGitHub's default name, and a GitHub tag archive
+        ("source", ("source", None)),
+        ("v1.2.3.tar.gz", ("v1.2.3", "1.2.3")),
+        # a patch is not versioned
+        ("CVE-2023-1234.patch", ("CVE-2023-1234.patch", None)),
+        # everything else as Nix parses it
+        ("hello-2.12.1", ("hello", "2.12.1")),
+        ("openssl-3.0.13-dev", ("openssl", "3.0.13-dev")),
+        ("python3.11-requests-2.31.0", ("python3.11-requests", "2.31.0")),
+        ("foo.zip", ("foo", None)),
+        (".tar.gz", (".tar.gz", None)),
+    ],
+)
+def test_parse_package_name_leaves_archive_extensions_out_of_the_version(
+    name: str, expected: tuple[str, str | None]
+) -> None:
+    assert parse_package_name(name) == expected
 
 
 def test_store_path_names() -> None:

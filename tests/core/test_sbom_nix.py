@@ -104,6 +104,8 @@ def test_buildtime_sbom_matches_derivation_graph(demo_flake: Path, tmp_path: Pat
         assert deps[ref_of[p]] == sorted(expected)
     src = by_name(doc)["greeting"]
     assert src["type"] == "file" and src["scope"] == "excluded"
+    # the tarball's extension is not part of its version (nor of its purl)
+    assert (src["version"], src["purl"]) == ("1.0", "pkg:nix/greeting@1.0")
     assert src["hashes"] == [
         {"alg": "SHA-256", "content": "62096b6061d53553da498a0216e11d2215e12d4731d7db30c14bc7ed05ab2065"}
     ]

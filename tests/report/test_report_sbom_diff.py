@@ -46,6 +46,18 @@ def test_licence_change_and_unknown_size() -> None:
     assert d.changed == () and d.size_delta is None
 
 
+def test_a_source_named_like_its_package_does_not_hide_a_licence_change() -> None:
+    # `hello-2.12.1.tar.gz` parses as hello 2.12.1, like the package it builds; it has no licence,
+    # and its store path may sort before the package's
+    src = comp("hello", "2.12.1", ref="/nix/store/0-hello-2.12.1.tar.gz", closure="buildtime")
+    gpl = comp("hello", "2.12.1", lic=("GPL-3.0-or-later",), ref="/nix/store/z-h")
+    base = sbom(comp("app", "1"), src, gpl)
+    head = sbom(comp("app", "1"), src, comp("hello", "2.12.1", lic=("MIT",), ref="/nix/store/z-h"))
+    d = diff_sboms(base, head)
+    assert d.license_changes == (LicenseChange("hello", "2.12.1", ("GPL-3.0-or-later",), ("MIT",)),)
+    assert d.added == d.removed == () and d.changed == ()
+
+
 def test_multiple_versions_of_one_name() -> None:
     base = sbom(
         comp("app", "1"),

@@ -6,6 +6,19 @@ import re
 
 STORE_DIR = "/nix/store"
 _HASH_PART = re.compile(r"^[0-9a-df-np-sv-z]{32}-")
+# File extensions of archives and compressed files, as fetchurl names sources after the URL's last
+# segment (``openssl-3.0.13.tar.gz``). Longest first, so ``.tar.gz`` wins over ``.gz``.
+_ARCHIVE = re.compile(
+    r"\.(?:tar\.(?:gz|xz|bz2|zst|lz|lzma|lz4|Z)|tgz|tbz2?|txz|tzst|tlz|tar|zip|7z|rar|gem|crate|whl"
+    r"|jar|nupkg|gz|xz|bz2|zst|lz|lzma|lz4)$",
+    re.IGNORECASE,
+)
+# A suffix that names the kind of path, not the version: ``zlib-1.3.1-src``, ``foo-2.0-source``.
+_SOURCE_SUFFIX = re.compile(r"-(?:src|source)$")
+# A patch file is named after what it fixes, not versioned (``CVE-2023-1234.patch``).
+_PATCH = re.compile(r"\.(?:patch|diff)(?:\.(?:gz|xz|bz2))?$", re.IGNORECASE)
+# A name that is only a version (a tag archive: ``v1.2.3.tar.gz`` -> ``v1.2.3``).
+_BARE_VERSION = re.compile(r"^[vV]?(\d[0-9A-Za-z.+_-]*)$")
 
 
 def parse_drv_name(name: str) -> tuple[str, str | None]:
@@ -15,6 +28,35 @@ def parse_drv_name(name: str) -> tuple[str, str | None]:
         if ch == "-" and i + 1 < len(name) and name[i + 1].isdigit():
             return name[:i], name[i + 1 :]
     return name, None
+
+
+def strip_archive_extension(name: str) -> str:
+    """``openssl-3.0.13.tar.gz`` -> ``openssl-3.0.13``; other names unchanged."""
+    stripped = _ARCHIVE.sub("", name, count=1)
+    return stripped or name
+
+
+def parse_package_name(name: str) -> tuple[str, str | None]:
+    """A component's name and version from a derivation or store path name.
+
+    :func:`parse_drv_name` (Nix's rule) after two clean-ups Nix does not need but an SBOM does:
+    an archive extension is not part of the version (``openssl-3.0.13.tar.gz`` -> ``openssl``,
+    ``3.0.13``), nor is a ``-src``/``-source`` suffix (``zlib-1.3.1-src`` -> ``zlib``, ``1.3.1``).
+    A name that is only a version (``v1.2.3.tar.gz``, a tag archive) keeps its text as the name and
+    gets the number as the version; ``source`` (fetchFromGitHub's default) and patch files
+    (``CVE-2023-1234.patch``) have none.
+    """
+    if _PATCH.search(name):
+        return name, None
+    stem = strip_archive_extension(name)
+    pname, version = parse_drv_name(stem)
+    if version is not None:
+        trimmed = _SOURCE_SUFFIX.sub("", version)
+        return pname, trimmed or version
+    bare = _BARE_VERSION.match(stem)
+    if bare:
+        return stem, bare.group(1)
+    return pname, None
 
 
 def store_path_name(path: str) -> str:

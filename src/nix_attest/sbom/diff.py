@@ -69,22 +69,28 @@ class SbomDiff:
 
 
 def _entries(sbom: Sbom) -> dict[str, list[ComponentEntry]]:
-    by_name: dict[str, list[ComponentEntry]] = defaultdict(list)
-    seen: set[tuple[str, str | None]] = set()
+    """One entry per name and version. The same name and version twice (several outputs, a .drv and
+    its output, or a source tarball named like its package: ``hello-2.12.1.tar.gz``) is one entry
+    carrying every licence either copy declares, so the order of store paths cannot hide a change."""
+    by_key: dict[tuple[str, str | None], ComponentEntry] = {}
     for c in _all(sbom):
         key = (c.name, c.version)
-        if key in seen:  # the same name/version twice (several outputs, or .drv + output): one entry
-            continue
-        seen.add(key)
-        by_name[c.name].append(
-            ComponentEntry(
-                name=c.name,
-                version=c.version,
-                ref=c.ref,
-                licenses=tuple(sorted({lic.label() for lic in c.licenses})),
-                runtime=c.is_runtime or c is sbom.root,
-            )
+        licenses = {lic.label() for lic in c.licenses}
+        runtime = c.is_runtime or c is sbom.root
+        seen = by_key.get(key)
+        if seen is not None:
+            licenses |= set(seen.licenses)
+            runtime = runtime or seen.runtime
+        by_key[key] = ComponentEntry(
+            name=c.name,
+            version=c.version,
+            ref=seen.ref if seen is not None else c.ref,
+            licenses=tuple(sorted(licenses)),
+            runtime=runtime,
         )
+    by_name: dict[str, list[ComponentEntry]] = defaultdict(list)
+    for entry in by_key.values():
+        by_name[entry.name].append(entry)
     return by_name
 
 

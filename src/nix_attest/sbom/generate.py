@@ -18,7 +18,7 @@ from ..nix.drv import Derivation
 from ..nix.flake import flake_metadata
 from ..nix.installable import Installable, parse_installable
 from ..nix.meta import PackageMeta, evaluate
-from ..nix.names import parse_drv_name, store_path_name
+from ..nix.names import parse_package_name, store_path_name
 from ..nix.pathinfo import PathInfo
 from ..nix.runner import Nix
 from .licenses import is_compound, make_license
@@ -266,7 +266,7 @@ class _Assembler:
         m = self.meta.get(d.path)
         env_pname = d.env.get("pname")
         env_version = d.env.get("version")
-        parsed_name, parsed_version = parse_drv_name(d.name)
+        parsed_name, parsed_version = parse_package_name(d.name)
         name = (m.pname if m and m.pname else None) or env_pname or parsed_name
         version = (m.version if m and m.version else None) or env_version or parsed_version
         if info is None and ref != d.path:
@@ -314,7 +314,7 @@ class _Assembler:
     def from_path(self, path: str, info: PathInfo | None, closures: tuple[Closure, ...]) -> Component:
         """A store path no derivation in the graph produced (a source added to the store, or a path
         whose deriver is unknown)."""
-        name, version = parse_drv_name(store_path_name(path))
+        name, version = parse_package_name(store_path_name(path))
         return Component(
             ref=path,
             name=name,
