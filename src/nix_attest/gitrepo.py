@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
+from .childenv import child_env
 from .errors import InputError, NixAttestError
 
 
@@ -18,7 +19,9 @@ class GitError(NixAttestError):
 def git(args: list[str], cwd: Path) -> str:
     """Run ``git ARGS`` in ``cwd``; return stdout (stripped) or raise :class:`GitError` with one line."""
     try:
-        proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False)
+        proc = subprocess.run(
+            ["git", *args], cwd=cwd, capture_output=True, text=True, check=False, env=child_env()
+        )
     except FileNotFoundError as exc:
         raise GitError("git is not installed or not on PATH") from exc
     if proc.returncode != 0:

@@ -16,6 +16,7 @@ from functools import cached_property
 from typing import TextIO
 
 from ..ansi import strip_ansi
+from ..childenv import child_env
 from ..errors import (
     InvalidStorePath,
     NixAttestError,
@@ -172,7 +173,8 @@ class Nix:
 
 
 def _env() -> dict[str, str]:
-    env = dict(os.environ)
+    """The environment of every nix call: the job's, without its secrets (see :mod:`..childenv`)."""
+    env = child_env()
     env.setdefault("NIX_PAGER", "cat")
     return env
 

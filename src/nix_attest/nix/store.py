@@ -11,6 +11,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from ..childenv import child_env
 from ..errors import InvalidStorePath, NixError, NixNotFound
 
 _CHUNK = 1 << 20
@@ -25,7 +26,7 @@ def nar_sha256_hex(store_path: str, *, nix_store: str = "nix-store") -> str:
         raise InvalidStorePath(f"store path {store_path} does not exist in the local store")
     digest = hashlib.sha256()
     with subprocess.Popen(
-        [exe, "--dump", store_path], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        [exe, "--dump", store_path], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=child_env()
     ) as proc:
         assert proc.stdout is not None and proc.stderr is not None
         while chunk := proc.stdout.read(_CHUNK):

@@ -11,7 +11,6 @@ binary on PATH.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import tempfile
@@ -21,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ..ansi import strip_ansi
+from ..childenv import child_env
 from ..errors import NixAttestError, PolicyFileError
 from .model import Severity
 
@@ -67,7 +67,7 @@ def _run_binary(binary: str, source: str) -> str:
             [binary, "export", "--format", "json", str(path)],
             capture_output=True,
             text=True,
-            env={**os.environ, "NO_COLOR": "1"},
+            env=child_env(NO_COLOR="1"),
             check=False,
         )
     if proc.returncode != 0:
