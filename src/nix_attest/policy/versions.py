@@ -6,45 +6,11 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-_COMPONENT = re.compile(r"[0-9]+|[^0-9.\-]+")
+from ..nix.versions import compare_versions
+
+__all__ = ["Constraint", "VersionRange", "compare_versions", "parse_range"]
+
 _CONSTRAINT = re.compile(r"^\s*(<=|>=|==|!=|<|>|=)\s*([^\s,<>=!]+)\s*$")
-
-
-def _components(version: str) -> tuple[str, ...]:
-    return tuple(_COMPONENT.findall(version))
-
-
-def _less(a: str, b: str) -> bool:
-    """Nix's ``componentsLT``: numbers numerically, "" < number, "pre" < everything, letters < numbers."""
-    a_num, b_num = a.isdigit(), b.isdigit()
-    if a_num and b_num:
-        return int(a) < int(b)
-    if a == "" and b_num:
-        return True
-    if a == "pre" and b != "pre":
-        return True
-    if b == "pre":
-        return False
-    if b_num:
-        return True
-    if a_num:
-        return False
-    return a < b
-
-
-@lru_cache(maxsize=65536)
-def compare_versions(a: str, b: str) -> int:
-    """-1, 0 or 1 like ``builtins.compareVersions a b`` (``2.3a < 2.3.1``, ``1.0pre1 < 1.0``)."""
-    ca, cb = _components(a), _components(b)
-    for i in range(max(len(ca), len(cb))):
-        x = ca[i] if i < len(ca) else ""
-        y = cb[i] if i < len(cb) else ""
-        if _less(x, y):
-            return -1
-        if _less(y, x):
-            return 1
-    return 0
-
 
 _OPS = {
     "<": lambda c: c < 0,

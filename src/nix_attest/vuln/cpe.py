@@ -1,0 +1,55 @@
+"""CPE 2.3 formatted strings (``cpe:2.3:part:vendor:product:version:update:...``), as NVD and nixpkgs
+write them: split on unescaped colons, backslash escapes removed, ``*`` = ANY, ``-`` = NA."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+ANY = "*"
+NA = "-"
+_SPLIT = re.compile(r"(?<!\\):")
+_ESCAPE = re.compile(r"\\(.)")
+_PARTS = ("a", "o", "h")
+
+
+@dataclass(frozen=True, slots=True)
+class Cpe:
+    part: str  # "a" application, "o" operating system, "h" hardware
+    vendor: str
+    product: str
+    version: str = ANY
+    update: str = ANY
+    target_sw: str = ANY
+    target_hw: str = ANY
+
+    def formatted(self) -> str:
+        """The CPE 2.3 formatted string (fields not kept here are ANY)."""
+
+        def esc(value: str) -> str:
+            if value in (ANY, NA):
+                return value
+            return re.sub(r"([^A-Za-z0-9._-])", r"\\\1", value)
+
+        fields = (self.part, self.vendor, self.product, self.version, self.update, ANY, ANY, ANY)
+        tail = (self.target_sw, self.target_hw, ANY)
+        return "cpe:2.3:" + ":".join(esc(f) if i > 0 else f for i, f in enumerate((*fields, *tail)))
+
+    def with_version(self, version: str) -> Cpe:
+        return Cpe(self.part, self.vendor, self.product, version, self.update, self.target_sw, self.target_hw)
+
+
+@lru_cache(maxsize=65536)
+def parse_cpe(text: str) -> Cpe | None:
+    """A CPE 2.3 formatted string, or None when it is not one (wrong prefix, too few fields, bad part)."""
+    if not text.startswith("cpe:2.3:"):
+        return None
+    fields = _SPLIT.split(text[8:])
+    if len(fields) != 11:
+        return None
+    values = [_ESCAPE.sub(r"\1", f).lower() if "\\" in f else f.lower() for f in fields]
+    part, vendor, product, version, update = values[:5]
+    if part not in _PARTS or not product or product in (ANY, NA):
+        return None
+    return Cpe(part, vendor, product, version or ANY, update or ANY, values[8] or ANY, values[9] or ANY)

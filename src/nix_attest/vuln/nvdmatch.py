@@ -1,0 +1,222 @@
+"""Matching one component against NVD records: vendor and part respected when known, the configurations'
+AND/OR nodes evaluated, versions ordered like Nix with trailing zeros equal.
+
+A configuration matches a component when it holds and one of its vulnerable CPE matches names the
+component. A CPE match that is not about the component holds when it describes the environment: the
+operating system the build runs on (from the SBOM's system: ``linux_kernel`` for Linux, macOS for
+Darwin) or another component of the same SBOM ("running with"). So ``transmission < 1.92`` AND
+``linux_kernel`` (vulnerable: false) matches a Linux build, ``esp-idf`` AND the ``esp32`` chip does
+not, and a match with ``vulnerable: false`` never produces a finding by itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ..nix.versions import compare_release
+from .cpe import ANY, NA, Cpe, parse_cpe
+from .index import NvdIndex
+from .model import Advisory, Finding, MatchMethod, Rating, Target, severity_from_score
+from .nvdfeed import Compact
+
+NVD_URL = "https://nvd.nist.gov/vuln/detail/"
+_PLATFORMS = {
+    "linux": frozenset({("linux", "linux_kernel")}),
+    "darwin": frozenset({("apple", "macos"), ("apple", "mac_os_x"), ("apple", "mac_os")}),
+}
+_METHOD: dict[str, MatchMethod] = {
+    "meta": "cpe:meta",
+    "possible": "cpe:possible",
+    "curated": "cpe:curated",
+    "heuristic": "cpe:heuristic",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Environment:
+    """What a CPE match that is not about the component can refer to and still hold."""
+
+    platform: frozenset[tuple[str, str]] = frozenset()  # (vendor, product) of the operating system
+    vendor_products: frozenset[tuple[str, str]] = frozenset()  # other components with a known vendor
+    products: frozenset[str] = frozenset()  # products of every component
+
+    def holds(self, m: list[Any]) -> bool:
+        key = (m[2], m[3])
+        if m[1] == "o" and key in self.platform:
+            return True
+        if m[1] != "a":
+            return False
+        return key in self.vendor_products or (m[2] == ANY and m[3] in self.products)
+
+
+def environment(system: str | None, targets: Iterable[Target]) -> Environment:
+    kernel = (system or "").rsplit("-", 1)[-1]
+    pairs: set[tuple[str, str]] = set()
+    products: set[str] = set()
+    for t in targets:
+        for c in t.cpes:
+            cpe = parse_cpe(c.cpe)
+            if cpe is None:
+                continue
+            products.add(cpe.product)
+            if cpe.vendor not in (ANY, NA):
+                pairs.add((cpe.vendor, cpe.product))
+    return Environment(_PLATFORMS.get(kernel, frozenset()), frozenset(pairs), frozenset(products))
+
+
+@dataclass(frozen=True, slots=True)
+class _Subject:
+    """The component as one CPE: vendor ANY for the heuristic, the version to compare."""
+
+    cpe: Cpe
+    version: str
+    source: str
+
+    @property
+    def explicit(self) -> bool:
+        return self.source in ("meta", "possible")
+
+
+def _version_of(cpe: Cpe, fallback: str | None) -> str | None:
+    version = cpe.version if cpe.version not in (ANY, NA) else fallback
+    if version and cpe.update not in (ANY, NA):
+        version = f"{version}-{cpe.update}"
+    return version or None
+
+
+def _in_range(m: list[Any], version: str) -> bool:
+    exact, update = m[4], m[5]
+    if exact == NA:
+        return False
+    if exact != ANY:
+        wanted = exact if update in (ANY, NA) else f"{exact}-{update}"
+        return compare_release(version, wanted) == 0
+    start_incl, start_excl, end_incl, end_excl = m[7], m[8], m[9], m[10]
+    if start_incl and compare_release(version, start_incl) < 0:
+        return False
+    if start_excl and compare_release(version, start_excl) <= 0:
+        return False
+    if end_incl and compare_release(version, end_incl) > 0:
+        return False
+    return not (end_excl and compare_release(version, end_excl) >= 0)
+
+
+def _about(m: list[Any], s: _Subject) -> bool:
+    """The CPE match names the component (part, vendor unless unknown, product, target software)."""
+    cpe = s.cpe
+    if m[1] != cpe.part or m[3] != cpe.product:
+        return False
+    if cpe.vendor != ANY and m[2] != cpe.vendor:
+        return False
+    target_sw = m[6]
+    if target_sw not in (ANY, NA) and target_sw != cpe.target_sw:
+        # ecosystem-specific entries (node.js, wordpress, python, ...) only for explicit identifiers
+        return s.explicit and cpe.target_sw == ANY
+    return True
+
+
+def _evaluate(record: Compact, s: _Subject, env: Environment) -> list[Any] | None:
+    """The vulnerable CPE match through which the record applies to the component, or None."""
+    for op, negate, nodes in record.get("c") or ():
+        results = []
+        hit: list[Any] | None = None
+        for node_op, node_negate, matches in nodes:
+            truths = []
+            node_hit = None
+            for m in matches:
+                about = _about(m, s)
+                if about and _in_range(m, s.version):
+                    truths.append(True)
+                    if m[0] and node_hit is None:
+                        node_hit = m
+                else:
+                    truths.append(not about and env.holds(m))
+            truth = all(truths) if node_op == "AND" else any(truths)
+            if node_negate:
+                truth, node_hit = not truth, None
+            results.append(truth)
+            if truth and node_hit is not None and hit is None:
+                hit = node_hit
+        holds = all(results) if op == "AND" else any(results)
+        if negate:
+            holds, hit = not holds, None
+        if holds and hit is not None:
+            return hit
+    return None
+
+
+def describe_match(m: list[Any]) -> str:
+    criteria = Cpe(m[1], m[2], m[3], m[4], m[5], m[6]).formatted()
+    bounds = [f"{op} {v}" for op, v in ((">=", m[7]), (">", m[8]), ("<=", m[9]), ("<", m[10])) if v]
+    return f"{criteria} ({', '.join(bounds)})" if bounds else criteria
+
+
+def advisory(record: Compact) -> Advisory:
+    ratings = []
+    for method, severity, score, vector, source in record.get("r") or ():
+        value = float(score) if isinstance(score, (int, float)) else None
+        level = severity if severity in ("critical", "high", "medium", "low", "none") else None
+        ratings.append(Rating(method, level or severity_from_score(value), value, vector, source))
+    return Advisory(
+        id=record["id"],
+        source="NVD",
+        summary=record.get("d"),
+        ratings=tuple(ratings),
+        published=record.get("p"),
+        modified=record.get("m"),
+        url=NVD_URL + record["id"],
+    )
+
+
+class NvdMatcher:
+    """Matches targets against an :class:`NvdIndex` in a given environment."""
+
+    def __init__(self, index: NvdIndex, env: Environment) -> None:
+        self.index = index
+        self.env = env
+        self._advisories: dict[int, Advisory] = {}
+
+    def _subjects(self, target: Target) -> Iterable[_Subject]:
+        for cpe_id in target.cpes:
+            cpe = parse_cpe(cpe_id.cpe)
+            version = _version_of(cpe, target.version) if cpe is not None else None
+            if cpe is None or version is None:
+                continue
+            yield _Subject(cpe, version, cpe_id.source)
+            if cpe_id.source == "heuristic" and "-" in cpe.product:  # NVD writes http_server, not http-server
+                under = Cpe(cpe.part, cpe.vendor, cpe.product.replace("-", "_"), cpe.version, cpe.update)
+                yield _Subject(under, version, cpe_id.source)
+
+    def match(self, target: Target) -> list[Finding]:
+        found: dict[str, Finding] = {}
+        for s in self._subjects(target):
+            for n in self.index.candidates(s.cpe.product):
+                record = self.index.record(n)
+                if record["id"] in found:
+                    continue  # already matched through a better identifier
+                hit = _evaluate(record, s, self.env)
+                if hit is None:
+                    continue
+                adv = self._advisories.get(n)
+                if adv is None:
+                    adv = self._advisories[n] = advisory(record)
+                found[adv.id] = Finding(
+                    advisory=adv,
+                    ref=target.ref,
+                    name=target.name,
+                    version=target.version,
+                    method=_METHOD[s.source],
+                    evidence=describe_match(hit),
+                    closures=target.closures,
+                    purl=target.purl,
+                    fixed_in=hit[10] or None,
+                )
+        return list(found.values())
+
+    def match_all(self, targets: Sequence[Target]) -> list[Finding]:
+        out: list[Finding] = []
+        for t in targets:
+            out.extend(self.match(t))
+        return out

@@ -1,0 +1,228 @@
+"""NVD matching on real records: feed reading, the compact index, configurations, vendors, versions."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import pytest
+from helpers.nvd_data import DATA, real_cves, write_feed
+
+from nix_attest.errors import InputError
+from nix_attest.nix.versions import compare_release, compare_versions
+from nix_attest.vuln.cpe import parse_cpe
+from nix_attest.vuln.index import NvdIndex, write_index
+from nix_attest.vuln.model import CpeId, Target
+from nix_attest.vuln.nvdfeed import read_feed
+from nix_attest.vuln.scan import scan
+from nix_attest.vuln.sources.nixmeta import NixpkgsMetaSource, advisory_id
+from nix_attest.vuln.sources.nvd import NvdSource
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory: pytest.TempPathFactory) -> NvdIndex:
+    d = tmp_path_factory.mktemp("nvd")
+    feed = write_feed(d / "nvdcve-2.0-test.json.gz", list(real_cves().values()))
+    write_index(d / "index.nxi", read_feed(feed), {"built": "test"})
+    return NvdIndex(d / "index.nxi")
+
+
+def target(
+    name: str, version: str, cpe: str | None = None, source: str = "heuristic", **kw: object
+) -> Target:
+    text = cpe or f"cpe:2.3:a:*:{name}:*:*:*:*:*:*:*:*"
+    return Target(
+        ref=f"/nix/store/{name}-{version}", name=name, version=version, cpes=(CpeId(text, source),), **kw
+    )  # type: ignore[arg-type]
+
+
+def ids(index: NvdIndex, *targets: Target, system: str = "x86_64-linux") -> dict[str, set[str]]:
+    found: dict[str, set[str]] = {t.name: set() for t in targets}
+    for f in NvdSource(index, system).findings(targets):
+        found[f.name].add(f.id)
+    return found
+
+
+# --- versions ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "nix", "release"),
+    [
+        ("153.0", "153.0.0", -1, 0),  # the vulnix false positive: Nix orders these, advisories do not
+        ("1.32", "1.32.0", -1, 0),
+        ("1.2.10", "1.2.9", 1, 1),
+        ("1.0pre1", "1.0", -1, -1),
+        ("2.3a", "2.3.1", -1, -1),
+        ("0.9.8zg", "0.9.8zf", 1, 1),
+        ("1.0.1", "1.0", 1, 1),
+    ],
+)
+def test_release_order_is_nix_order_with_trailing_zeros_equal(a: str, b: str, nix: int, release: int) -> None:
+    assert compare_versions(a, b) == nix
+    assert compare_release(a, b) == release
+    assert compare_release(b, a) == -release
+
+
+def test_cpe_parsing_unescapes_and_rejects_garbage() -> None:
+    cpe = parse_cpe(r"cpe:2.3:a:smoothiecharts:smoothie_charts:*:*:*:*:*:node.js:*:*")
+    assert cpe is not None and cpe.product == "smoothie_charts" and cpe.target_sw == "node.js"
+    escaped = parse_cpe(r"cpe:2.3:a:gnu:gcc\+\+:1.0\:1:*:*:*:*:*:*:*")
+    assert escaped is not None and escaped.product == "gcc++" and escaped.version == "1.0:1"
+    assert parse_cpe("cpe:/a:openssl:openssl:1.0") is None  # CPE 2.2 URI
+    assert parse_cpe("cpe:2.3:x:openssl:openssl:1:*:*:*:*:*:*:*") is None  # bad part
+    assert parse_cpe("cpe:2.3:a:openssl") is None
+
+
+# --- feeds and the index -----------------------------------------------------------------------------
+
+
+def test_vulnix_modified_feed_reads_into_compact_records() -> None:
+    records = {r["id"]: r for r in read_feed(DATA / "nvd/vulnix/nvdcve-2.0-modified.json.gz")}
+    assert set(records) == {"CVE-2010-3765", "CVE-2010-0748", "CVE-2010-3962"}
+    transmission = records["CVE-2010-0748"]
+    op, _, nodes = transmission["c"][0]
+    assert op == "AND" and len(nodes) == 2
+    assert nodes[1][2][0][:4] == [0, "o", "linux", "linux_kernel"]  # vulnerable: false platform node
+    firefox = records["CVE-2010-3765"]
+    assert firefox["r"][0][0] == "CVSSv31"  # v3.1 preferred over v2
+
+
+def test_truncated_or_foreign_feed_is_one_line_input_error(tmp_path: Path) -> None:
+    good = (DATA / "nvd/osv.dev/CVE-2024-3094.json").read_text()
+    cut = tmp_path / "cut.json"
+    cut.write_text(good[: len(good) // 2])
+    with pytest.raises(InputError, match=r"cut\.json"):
+        list(read_feed(cut))
+    other = tmp_path / "other.json"
+    other.write_text('{"format": "OSV", "vulnerabilities": []}')
+    with pytest.raises(InputError, match=r"not an NVD CVE 2\.0 JSON feed"):
+        list(read_feed(other))
+    bad_gz = tmp_path / "x.json.gz"
+    bad_gz.write_bytes(gzip.compress(b"{")[:10])
+    with pytest.raises(InputError, match=r"x\.json\.gz"):
+        list(read_feed(bad_gz))
+
+
+def test_index_round_trip_and_lookup(index: NvdIndex, tmp_path: Path) -> None:
+    assert len(index) == len(real_cves())
+    numbers = index.candidates("xz")
+    assert [index.record(n)["id"] for n in numbers] == ["CVE-2024-3094"]
+    assert index.candidates("linux_kernel") == ()  # only ever vulnerable: false -> never a candidate
+    damaged = tmp_path / "damaged.nxi"
+    damaged.write_bytes(index.path.read_bytes()[:200])
+    with pytest.raises(InputError, match="damaged"):
+        NvdIndex(damaged)
+
+
+def test_rejected_cve_in_a_later_feed_is_removed(tmp_path: Path) -> None:
+    cve = real_cves()["CVE-2024-3094"]
+    rejected = {**cve, "vulnStatus": "Rejected", "lastModified": "2099-01-01T00:00:00.000"}
+    first = write_feed(tmp_path / "a.json", [cve])
+    second = write_feed(tmp_path / "b.json", [rejected])
+    write_index(tmp_path / "i.nxi", [*read_feed(first), *read_feed(second)], {})
+    with NvdIndex(tmp_path / "i.nxi") as idx:
+        assert len(idx) == 0
+
+
+# --- matching ----------------------------------------------------------------------------------------
+
+
+def test_meta_cpe_match_with_severity(index: NvdIndex) -> None:
+    xz = target("xz", "5.6.1", "cpe:2.3:a:tukaani:xz:5.6.1:*:*:*:*:*:*:*", "meta")
+    [f] = NvdSource(index, "x86_64-linux").findings([xz])
+    assert (f.id, f.method, f.confidence) == ("CVE-2024-3094", "cpe:meta", "high")
+    assert f.severity == "critical" and f.advisory.ratings[0].method == "CVSSv31"
+    assert f.advisory.url == "https://nvd.nist.gov/vuln/detail/CVE-2024-3094"
+    assert "tukaani:xz:5.6.1" in f.evidence
+    assert (
+        ids(index, target("xz", "5.6.2", "cpe:2.3:a:tukaani:xz:5.6.2:*:*:*:*:*:*:*", "meta"))["xz"] == set()
+    )
+
+
+def test_and_configuration_with_linux_platform_node_matches_on_linux_only(index: NvdIndex) -> None:
+    transmission = target("transmission", "1.91")
+    assert ids(index, transmission)["transmission"] == {"CVE-2010-0748"}
+    assert ids(index, transmission, system="aarch64-darwin")["transmission"] == set()
+    assert ids(index, target("transmission", "1.92"))["transmission"] == set()
+
+
+def test_configuration_anded_with_hardware_does_not_match(index: NvdIndex) -> None:
+    # CVE-2020-13595: esp-idf 4.0.0 - 4.2 AND the esp32 chip (vulnerable: false)
+    assert ids(index, target("esp-idf", "4.1"))["esp-idf"] == set()
+
+
+def test_trailing_zero_range_end_is_not_a_false_positive(index: NvdIndex) -> None:
+    # CVE-2018-1000500: busybox < 1.32.0; Nix orders 1.32 < 1.32.0, vulnix reported it
+    assert ids(index, target("busybox", "1.32"))["busybox"] == set()
+    assert ids(index, target("busybox", "1.31.1"))["busybox"] == {"CVE-2018-1000500"}
+
+
+def test_vendor_is_respected_when_known(index: NvdIndex) -> None:
+    known = target("apparmor", "2.11", "cpe:2.3:a:canonical:apparmor:2.11:*:*:*:*:*:*:*", "meta")
+    assert ids(index, known)["apparmor"] == {"CVE-2016-1585"}  # not apparmor:apparmor, not ubuntu:apparmor
+    # the pname heuristic knows no vendor: both, each low confidence
+    guessed = NvdSource(index, "x86_64-linux").findings([target("apparmor", "2.11")])
+    assert {f.id for f in guessed} == {"CVE-2016-1585", "CVE-2017-6507"}  # 1424: ubuntu's <= 2.8.94
+    assert {f.confidence for f in guessed} == {"low"}
+
+
+def test_vulnerable_false_entry_never_matches(index: NvdIndex) -> None:
+    linux = target("linux", "5.10", "cpe:2.3:o:linux:linux_kernel:5.10:*:*:*:*:*:*:*", "curated")
+    found = ids(index, linux, target("transmission", "1.91"))
+    assert found == {"linux": set(), "transmission": {"CVE-2010-0748"}}
+
+
+def test_exact_versions_and_ranges(index: NvdIndex) -> None:
+    def openssl(v: str) -> Target:
+        return target("openssl", v, f"cpe:2.3:a:openssl:openssl:{v}:*:*:*:*:*:*:*", "curated")
+
+    assert ids(index, openssl("1.0.0"))["openssl"] == {"CVE-2015-1789"}
+    assert ids(index, openssl("0.9.8ze"))["openssl"] == {"CVE-2015-1789"}
+    assert ids(index, openssl("0.9.8zg"))["openssl"] == set()
+    php = "cpe:2.3:a:php:php:{}:*:*:*:*:*:*:*"
+    assert ids(index, target("php", "7.3.7", php.format("7.3.7"), "curated"))["php"] == {"CVE-2019-11041"}
+    assert ids(index, target("php", "7.3.8", php.format("7.3.8"), "curated"))["php"] == set()
+
+
+def test_ecosystem_specific_entries_need_an_explicit_cpe(index: NvdIndex) -> None:
+    # CVE-2022-25929 is for the node.js package smoothie_charts (target_sw node.js)
+    assert ids(index, target("smoothie_charts", "1.35.0"))["smoothie_charts"] == set()
+    meta = target(
+        "smoothie_charts", "1.35.0", "cpe:2.3:a:smoothiecharts:smoothie_charts:1.35.0:*:*:*:*:*:*:*", "meta"
+    )
+    assert ids(index, meta)["smoothie_charts"] == {"CVE-2022-25929"}
+
+
+def test_patch_named_after_the_cve_marks_it_resolved_with_pedigree(index: NvdIndex) -> None:
+    samba = target(
+        "samba",
+        "4.16.2",
+        "cpe:2.3:a:samba:samba:4.16.2:*:*:*:*:*:*:*",
+        "curated",
+        resolved=(("CVE-2022-32746", "CVE-2022-32746.patch"),),
+    )
+    result = scan([samba], [NvdSource(index, "x86_64-linux")])
+    [f] = result.findings
+    assert f.id == "CVE-2022-32746" and f.resolved and not f.active
+    assert f.analysis is not None and "CVE-2022-32746.patch" in (f.analysis.detail or "")
+    assert result.active == ()
+
+
+def test_known_vulnerabilities_ids_and_merge_with_nvd(index: NvdIndex) -> None:
+    assert advisory_id("openjpeg", "CVE-2022-1122: segfault in opj2_decompress") == "CVE-2022-1122"
+    assert advisory_id("x", "GHSA-M5PQ-GVJ9-9VR8 regex") == "GHSA-m5pq-gvj9-9vr8"
+    free = advisory_id("oldlib", "Unmaintained upstream, use newlib")
+    assert free.startswith("NIXPKGS-oldlib-") and free == advisory_id(
+        "oldlib", "Unmaintained  upstream, use newlib"
+    )
+    assert free != advisory_id("other", "Unmaintained upstream, use newlib")
+    openjpeg = target("openjpeg", "2.4.0", known_vulnerabilities=("CVE-2022-1122: segfault",))
+    result = scan(
+        [openjpeg], [NvdSource(index, "x86_64-linux"), NixpkgsMetaSource()], known_exploited={"CVE-2022-1122"}
+    )
+    [f] = result.findings
+    assert f.id == "CVE-2022-1122"
+    assert f.method == "nixpkgs-meta"  # the better identification wins ...
+    assert f.advisory.ratings  # ... with NVD's ratings
+    assert f.advisory.known_exploited
