@@ -11,6 +11,7 @@ from sigstore.errors import Error as SigstoreError
 from sigstore.models import ClientTrustConfig, TrustedRoot
 
 from ..errors import ExternalError, InputError
+from ..untrusted import json_problem, loads_json
 
 PRODUCTION_SEARCH = "https://search.sigstore.dev/?logIndex={index}"
 STAGING_SEARCH = "https://search.sigstage.dev/?logIndex={index}"
@@ -29,9 +30,9 @@ def _read_json(path: str, what: str) -> dict[str, Any]:
     except OSError as exc:
         raise InputError(f"cannot read {what} {path}: {exc.strerror or exc}") from exc
     try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{what} {path} is not JSON: {exc.msg} at line {exc.lineno}") from exc
+        doc = loads_json(text)
+    except ValueError as exc:
+        raise InputError(f"{what} {path} is {json_problem(exc)}") from exc
     if not isinstance(doc, dict):
         raise InputError(f"{what} {path} is not a JSON object")
     return doc

@@ -28,6 +28,7 @@ from sigstore_models.common.v1 import HashAlgorithm
 from ..errors import InputError, VerificationError
 from ..nix.store import nar_sha256_hex
 from ..sbom.read import from_document, load_document
+from ..untrusted import TooDeep, loads_json
 from .digest import sha256_file
 from .identity import GitHubIdentityPolicy, IdentityMismatch
 from .legacy_bundle import needs_promise_verification, parse_promise_bundle
@@ -55,8 +56,10 @@ def load_bundle(path: str | os.PathLike[str]) -> tuple[Bundle, dict[str, Any]]:
     except OSError as exc:
         raise InputError(f"cannot read bundle {path}: {exc.strerror or exc}") from exc
     try:
-        doc = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        doc = loads_json(raw)
+    except TooDeep as exc:
+        raise VerificationError(f"bundle {path} is {exc}") from exc
+    except ValueError as exc:
         raise VerificationError(f"bundle {path} is not JSON (truncated or corrupted?)") from exc
     if not isinstance(doc, dict) or "mediaType" not in doc:
         raise VerificationError(f"bundle {path} is not a Sigstore bundle (no mediaType)")
@@ -179,8 +182,8 @@ def verify_attestation(
                 f"statement check failed: DSSE payload type is {payload_type}, not in-toto"
             )
         try:
-            stmt = json.loads(payload)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            stmt = loads_json(payload)
+        except ValueError as exc:
             raise VerificationError("statement check failed: the signed payload is not JSON") from exc
         if not isinstance(stmt, dict) or stmt.get("_type") not in _STATEMENT_TYPES:
             raise VerificationError("statement check failed: the signed payload is not an in-toto statement")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from ..errors import InputError
+from ..untrusted import TooDeep, loads_json
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +62,9 @@ def _event(path: str | None) -> dict[str, Any]:
         return {}
     try:
         with open(path, encoding="utf-8") as fh:
-            data = json.load(fh)
+            data = loads_json(fh.read())
+    except TooDeep as exc:
+        raise InputError(f"GitHub event file {path} is {exc}") from exc
     except (OSError, ValueError):
         return {}
     return data if isinstance(data, dict) else {}

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..errors import InputError, NixBuildError, NixError
+from ..untrusted import loads_json
 from .installable import Installable
 from .pathinfo import PathInfo, parse_path_info
 from .runner import Nix, trim_nix_error
@@ -42,8 +42,8 @@ def build(nix: Nix, installable: Installable, *, drv_path: str | None = None) ->
 
 def parse_build_json(text: str) -> list[BuildResult]:
     try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
+        doc = loads_json(text)
+    except ValueError as exc:
         raise InputError(f"unexpected output from nix build: {exc}") from exc
     results = []
     for entry in doc:
@@ -61,9 +61,10 @@ def path_info(nix: Nix, paths: Sequence[str], *, recursive: bool = False) -> dic
     args = ["path-info", "--json", *(["--recursive"] if recursive else []), *paths]
     out = nix.run(args, what="nix path-info", installable=paths[0] if len(paths) == 1 else None)
     try:
-        return parse_path_info(json.loads(out))
-    except json.JSONDecodeError as exc:
+        doc = loads_json(out)
+    except ValueError as exc:
         raise InputError(f"unexpected output from nix path-info: {exc}") from exc
+    return parse_path_info(doc)
 
 
 _DIFFERS = re.compile(r"output '([^']+)' (?:of '[^']+' )?differs")

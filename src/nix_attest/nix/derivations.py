@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 
 from ..errors import InputError
+from ..untrusted import loads_json
 from .drv import Derivation, parse_derivations
 from .runner import Nix
 
@@ -25,6 +25,7 @@ def show_derivations_of(nix: Nix, installable_args: Sequence[str], label: str) -
         installable=label,
     )
     try:
-        return parse_derivations(json.loads(out))
-    except json.JSONDecodeError as exc:
+        doc = loads_json(out)
+    except ValueError as exc:
         raise InputError(f"unexpected output from nix derivation show: {exc}") from exc
+    return parse_derivations(doc)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import InputError
+from ..untrusted import loads_json
 from .runner import Nix
 
 
@@ -37,9 +38,10 @@ def flake_metadata(nix: Nix, flake_ref: str) -> FlakeInfo:
         ["flake", "metadata", "--json", flake_ref], what="nix flake metadata", installable=flake_ref
     )
     try:
-        return parse_flake_metadata(json.loads(out), flake_ref)
-    except json.JSONDecodeError as exc:
+        doc = loads_json(out)
+    except ValueError as exc:
         raise InputError(f"unexpected output from nix flake metadata: {exc}") from exc
+    return parse_flake_metadata(doc, flake_ref)
 
 
 def _locked_url(locked: dict[str, Any], fallback: str | None) -> str | None:

@@ -3,11 +3,11 @@ reachable from the installable, read in ONE `nix eval --json --apply` over deriv
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from importlib import resources
 
 from ..errors import InputError, UsageError
+from ..untrusted import loads_json
 from .installable import Installable
 from .runner import Nix
 
@@ -55,8 +55,8 @@ def evaluate(nix: Nix, installable: Installable) -> EvalResult:
 
 def parse_eval(text: str, label: str) -> EvalResult:
     try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
+        doc = loads_json(text)
+    except ValueError as exc:
         raise InputError(f"unexpected output from nix eval: {exc}") from exc
     if not doc.get("isDerivation") or not doc.get("drvPath"):
         raise UsageError(f"installable {label!r} does not evaluate to a derivation")

@@ -68,18 +68,62 @@ class PolicySource:
         return PolicyFileError(f"{prefix}: {key_path(path)}: {problem}")
 
 
-def _check_duplicates(node: yaml.Node, path: str) -> None:
+ALIAS_BUDGET = 10_000  # nodes that aliases may add to the document once expanded
+MAX_DEPTH = 64  # nesting of the document (a policy nests < 8)
+
+
+def _check_nodes(root: yaml.Node, path: str) -> None:
+    """Reject what the loader or the schema check would choke on, before anything is constructed:
+    duplicate keys, recursive aliases, nesting deeper than :data:`MAX_DEPTH`, and aliases that expand
+    to more than :data:`ALIAS_BUDGET` extra nodes (a "billion laughs" bomb is ~10^9 nodes from a
+    few lines). Iterative, with each distinct node visited once, so the check itself is linear."""
+    size: dict[int, int] = {}  # id(node) -> nodes in its expansion
+    height: dict[int, int] = {}
+    on_path: set[int] = set()
+    distinct = 0
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        key = id(node)
+        if children_done:
+            on_path.discard(key)
+            kids = _children(node)
+            size[key] = 1 + sum(size[id(k)] for k in kids)
+            height[key] = 1 + max((height[id(k)] for k in kids), default=0)
+            # a subtree's extra nodes never exceed the document's: stop as soon as one is over budget
+            if size[key] - distinct > ALIAS_BUDGET:
+                raise PolicyFileError(
+                    f"{path}:{node.start_mark.line + 1}: YAML aliases expand to more than "
+                    f"{ALIAS_BUDGET} extra nodes (an alias bomb?)"
+                )
+            if height[key] > MAX_DEPTH:
+                raise PolicyFileError(
+                    f"{path}:{node.start_mark.line + 1}: nested deeper than {MAX_DEPTH} levels"
+                )
+            continue
+        if key in size:
+            continue
+        if key in on_path:
+            raise PolicyFileError(f"{path}:{node.start_mark.line + 1}: a YAML alias refers to itself")
+        on_path.add(key)
+        distinct += 1
+        if isinstance(node, yaml.MappingNode):
+            seen: set[str] = set()
+            for k, _v in node.value:
+                if isinstance(k, yaml.ScalarNode) and k.value != "<<":
+                    if k.value in seen:
+                        raise PolicyFileError(f"{path}:{k.start_mark.line + 1}: duplicate key {k.value!r}")
+                    seen.add(k.value)
+        stack.append((node, True))
+        stack.extend((k, False) for k in _children(node) if id(k) not in size)
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
     if isinstance(node, yaml.MappingNode):
-        seen: set[str] = set()
-        for k, v in node.value:
-            if isinstance(k, yaml.ScalarNode):
-                if k.value in seen:
-                    raise PolicyFileError(f"{path}:{k.start_mark.line + 1}: duplicate key {k.value!r}")
-                seen.add(k.value)
-            _check_duplicates(v, path)
-    elif isinstance(node, yaml.SequenceNode):
-        for item in node.value:
-            _check_duplicates(item, path)
+        return [n for pair in node.value for n in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
 
 
 def read_yaml_policy(path: str | Path) -> PolicySource:
@@ -93,7 +137,7 @@ def read_yaml_policy(path: str | Path) -> PolicySource:
     try:
         root = yaml.compose(text, Loader=_Loader)
         if root is not None:
-            _check_duplicates(root, name)
+            _check_nodes(root, name)
         data = yaml.load(text, Loader=_Loader)  # a SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
@@ -101,6 +145,8 @@ def read_yaml_policy(path: str | Path) -> PolicySource:
         raise PolicyFileError(f"{where}: invalid YAML: {exc.problem or exc}") from exc
     except yaml.YAMLError as exc:
         raise PolicyFileError(f"{name}: invalid YAML: {exc}") from exc
+    except RecursionError as exc:  # the composer recurses per level: deeper than Python's stack
+        raise PolicyFileError(f"{name}: nested deeper than {MAX_DEPTH} levels") from exc
     if data is None:
         data = {}
     return PolicySource(name, data, root)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any, cast
 
 from ..errors import InputError
 from ..policy.model import FAIL_ON_LEVELS, SEVERITIES, ComponentRef, FailOn, PolicyReport, Severity, Violation
+from ..untrusted import json_problem, loads_json
 
 
 def _str(value: Any) -> str | None:
@@ -16,11 +16,11 @@ def _str(value: Any) -> str | None:
 
 def load_policy_report(path: str | Path) -> PolicyReport:
     try:
-        doc = json.loads(Path(path).read_text(encoding="utf-8"))
+        doc = loads_json(Path(path).read_text(encoding="utf-8"))
     except OSError as exc:
         raise InputError(f"cannot read policy report {path}: {exc.strerror or exc}") from exc
     except ValueError as exc:
-        raise InputError(f"policy report {path} is not JSON: {exc}") from exc
+        raise InputError(f"policy report {path} is {json_problem(exc)}") from exc
     if not isinstance(doc, dict) or not isinstance(doc.get("violations"), list):
         raise InputError(
             f"policy report {path} has no violations list (expected `nix-attest check --format json`)"

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from ..errors import InputError
+from ..untrusted import json_problem, loads_json
 from .model import (
     Closure,
     Component,
@@ -49,9 +50,9 @@ def load_document(path: str | Path) -> dict[str, Any]:
 
 def loads_document(text: str, *, source: str = "SBOM") -> dict[str, Any]:
     try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{source} is not JSON: {exc.msg} at line {exc.lineno}") from exc
+        doc = loads_json(text)
+    except ValueError as exc:
+        raise InputError(f"{source} is {json_problem(exc)}") from exc
     if not isinstance(doc, dict) or doc.get("bomFormat") != "CycloneDX":
         raise InputError(f"{source} is not a CycloneDX JSON document (bomFormat missing)")
     return doc
