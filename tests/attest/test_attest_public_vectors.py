@@ -75,7 +75,8 @@ def test_without_repository_or_identity_is_a_usage_error(capsys: pytest.CaptureF
     code = main(["verify", str(BUNDLE), "--file", str(ARTIFACT), "--trust-root", str(ROOT)])
     assert code == 2
     assert capsys.readouterr().err == (
-        "nix-attest: error: give --repository OWNER/REPO, or --cert-identity / --cert-identity-regexp\n"
+        "nix-attest: error: give --repository OWNER/REPO or --owner ORG, or --cert-identity / "
+        "--cert-identity-regexp\n"
     )
 
 

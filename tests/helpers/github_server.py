@@ -1,12 +1,22 @@
-"""A small GitHub REST server on 127.0.0.1 for tests: real HTTP, in-memory issue comments.
+"""A small GitHub REST server on 127.0.0.1 for tests: real HTTP, in-memory issue comments and
+artifact attestations.
 
 Tokens map to users; ``ghs_`` tokens behave like the Actions installation token (``GET /user`` is 403,
 comments are authored by ``github-actions[bot]``). ``faults`` is a queue of canned responses served
 before normal handling, to script 5xx, 429 and rate limits. Every request is recorded.
+
+Attestations (``add_attestation``) are listed as the REST API does (docs: "List attestations",
+``GET /repos/{owner}/{repo}/attestations/{subject_digest}`` and ``GET /orgs/{org}/attestations/...``):
+``{"attestations": [{"bundle": {...} | null, "repository_id": N, "bundle_url": URL}]}``, paged with a
+``Link: <...&after=CURSOR>; rel="next"`` header, ``predicate_type`` filtering, 404 when none match.
+``bundle_url`` points at ``blob_url`` (``localhost`` on the same port: another origin than the API's
+``127.0.0.1``, like GitHub's pre-signed storage host) and serves the bundle Snappy-compressed
+(``application/x-snappy``), as GitHub's storage does.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import threading
@@ -16,6 +26,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import cramjam
 import pytest
 
 BOT = "github-actions[bot]"
@@ -39,6 +50,22 @@ class Fault:
 
 
 @dataclass
+class StoredAttestation:
+    repository: str  # OWNER/REPO it was uploaded to
+    repository_id: int
+    bundle: dict[str, Any]
+    digests: frozenset[str]  # subject sha256 digests (hex), read from the statement as GitHub does
+    predicate_type: str | None
+    inline: bool = True  # False: the listing carries only bundle_url
+
+
+def _statement_of(bundle: dict[str, Any]) -> dict[str, Any]:
+    payload = bundle.get("dsseEnvelope", {}).get("payload", "")
+    decoded: dict[str, Any] = json.loads(base64.b64decode(payload)) if payload else {}
+    return decoded
+
+
+@dataclass
 class FakeGitHub:
     users: dict[str, str] = field(default_factory=dict)  # token -> login (ghs_ tokens: the bot)
     comments: dict[tuple[str, str, int], list[dict[str, Any]]] = field(default_factory=dict)
@@ -47,7 +74,43 @@ class FakeGitHub:
     read_only: set[str] = field(default_factory=set)  # tokens that may not write (fork PRs)
     next_id: int = 1000
     url: str = ""
+    blob_url: str = ""  # the "storage host" of bundle_url (another origin)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    attestations: list[StoredAttestation] = field(default_factory=list)
+    no_attestations_read: set[str] = field(default_factory=set)  # tokens without `attestations: read`
+    max_per_page: int = 100  # GitHub's cap on per_page; lower it to force pagination
+
+    def add_attestation(
+        self,
+        repository: str,
+        bundle_json: str | bytes,
+        *,
+        inline: bool = True,
+        digests: set[str] | None = None,
+        repository_id: int | None = None,
+    ) -> StoredAttestation:
+        """Store a bundle as uploaded to ``repository``; ``digests`` overrides the statement's subjects
+        (to make a misbehaving listing that returns a bundle about something else)."""
+        bundle = json.loads(bundle_json)
+        stmt = _statement_of(bundle)
+        subjects = {s["digest"]["sha256"] for s in stmt.get("subject", []) if "sha256" in s.get("digest", {})}
+        record = StoredAttestation(
+            repository=repository,
+            repository_id=repository_id if repository_id is not None else 100 + len(self.attestations),
+            bundle=bundle,
+            digests=frozenset(digests if digests is not None else subjects),
+            predicate_type=stmt.get("predicateType"),
+            inline=inline,
+        )
+        with self.lock:
+            self.attestations.append(record)
+        return record
+
+    def attestation_requests(self) -> list[Recorded]:
+        return [r for r in self.requests if "/attestations/" in r.path]
+
+    def blob_requests(self) -> list[Recorded]:
+        return [r for r in self.requests if r.path.startswith("/blobs/")]
 
     def add_comment(self, owner: str, repo: str, number: int, login: str, body: str) -> dict[str, Any]:
         with self.lock:
@@ -72,6 +135,10 @@ class FakeGitHub:
         return [r for r in self.requests if r.method in ("POST", "PATCH")]
 
 
+_REPO_ATTESTATIONS = re.compile(r"^/repos/([^/]+)/([^/]+)/attestations/sha256:([0-9a-f]{64})$")
+_ORG_ATTESTATIONS = re.compile(r"^/orgs/([^/]+)/attestations/sha256:([0-9a-f]{64})$")
+_BLOB = re.compile(r"^/blobs/(\d+)$")
+_SAS = "sv=2025-01-05&se=2030-01-01&sig=c2lnbmF0dXJl"  # a pre-signed URL's query, as storage hosts use
 _ISSUE_COMMENTS = re.compile(r"^/repos/([^/]+)/([^/]+)/issues/(\d+)/comments$")
 _COMMENT = re.compile(r"^/repos/([^/]+)/([^/]+)/issues/comments/(\d+)$")
 
@@ -110,11 +177,23 @@ def make_handler(state: FakeGitHub) -> type[BaseHTTPRequestHandler]:
             if fault is not None:
                 self._send(fault.status, fault.body, fault.headers)
                 return
+            m = _BLOB.match(split.path)
+            if m and self.command == "GET":  # the storage host: pre-signed URL, no token needed
+                self._blob(int(m.group(1)))
+                return
             auth = self.headers.get("Authorization", "")
             token = auth.removeprefix("Bearer ").strip()
             login = state.login_for(token) if token else None
             if login is None:
-                self._send(401, {"message": "Bad credentials"})
+                self._send(401, {"message": "Bad credentials" if token else "Requires authentication"})
+                return
+            if self.command == "GET" and (
+                _REPO_ATTESTATIONS.match(split.path) or _ORG_ATTESTATIONS.match(split.path)
+            ):
+                if token in state.no_attestations_read:
+                    self._send(403, {"message": "Resource not accessible by personal access token"})
+                    return
+                self._attestations(split.path, parse_qs(split.query))
                 return
             if split.path == "/user":
                 if token.startswith("ghs_"):
@@ -155,6 +234,54 @@ def make_handler(state: FakeGitHub) -> type[BaseHTTPRequestHandler]:
                 return
             self._send(404, {"message": "Not Found"})
 
+        def _attestations(self, path: str, query: dict[str, list[str]]) -> None:
+            m = _REPO_ATTESTATIONS.match(path)
+            if m:
+                repo, digest = f"{m.group(1)}/{m.group(2)}".lower(), m.group(3)
+                found = [a for a in state.attestations if a.repository.lower() == repo]
+            else:
+                m = _ORG_ATTESTATIONS.match(path)
+                assert m is not None
+                owner, digest = m.group(1).lower(), m.group(2)
+                found = [a for a in state.attestations if a.repository.split("/")[0].lower() == owner]
+            found = [a for a in found if digest in a.digests]
+            wanted = query.get("predicate_type", [None])[0]
+            if wanted:
+                found = [a for a in found if a.predicate_type == wanted]
+            if not found:
+                self._send(404, {"message": "Not Found"})
+                return
+            per_page = min(int(query.get("per_page", ["30"])[0]), state.max_per_page)
+            after = int(base64.b64decode(query["after"][0]).decode()) if "after" in query else 0
+            page = found[after : after + per_page]
+            entries = [
+                {
+                    "bundle": a.bundle if a.inline else None,
+                    "repository_id": a.repository_id,
+                    "bundle_url": f"{state.blob_url}/blobs/{state.attestations.index(a)}?{_SAS}",
+                }
+                for a in page
+            ]
+            headers = {}
+            if after + per_page < len(found):
+                cursor = base64.b64encode(str(after + per_page).encode()).decode()
+                extra = f"&predicate_type={wanted}" if wanted else ""
+                headers["Link"] = f'<{state.url}{path}?per_page={per_page}&after={cursor}{extra}>; rel="next"'
+            self._send(200, {"attestations": entries}, headers)
+
+        def _blob(self, index: int) -> None:
+            if index >= len(state.attestations):
+                self._send(404, {"message": "BlobNotFound"})
+                return
+            payload = bytes(
+                cramjam.snappy.compress_raw(json.dumps(state.attestations[index].bundle).encode())
+            )
+            self.send_response(200)
+            self.send_header("Content-Type", "application/x-snappy")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
         def _list(self, key: tuple[str, str, int], query: dict[str, list[str]]) -> None:
             items = state.comments.get(key, [])
             per_page = min(int(query.get("per_page", ["30"])[0]), 100)
@@ -179,6 +306,7 @@ class Server:
         self.httpd.daemon_threads = True
         host, port = self.httpd.server_address[:2]
         self.state.url = f"http://{host}:{port}"
+        self.state.blob_url = f"http://localhost:{port}"
         self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.02,), daemon=True)
 
     @property

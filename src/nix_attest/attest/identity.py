@@ -167,6 +167,13 @@ class GitHubIdentityPolicy:
             if c.repository is None or c.repository.lower() != p.repository.lower():
                 raise IdentityMismatch(f"repository is {c.repository or 'missing'}, expected {p.repository}")
             checked.append(f"repository {c.repository}")
+        if p.owner is not None:
+            owner = c.repository.split("/", 1)[0] if c.repository else None
+            if owner is None or owner.lower() != p.owner.lower():
+                raise IdentityMismatch(
+                    f"repository is {c.repository or 'missing'}, expected a repository of {p.owner}"
+                )
+            checked.append(f"repository {c.repository} belongs to {p.owner}")
         if p.workflow is not None:
             if c.signer_uri is None or not _workflow_matches(p.workflow, c.signer_uri):
                 raise IdentityMismatch(

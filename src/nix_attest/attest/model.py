@@ -38,6 +38,10 @@ class VerifiedAttestation:
     checks: tuple[str, ...]  # human-readable list of what was verified
     predicate_json: str | None = None  # the verified predicate (canonical JSON), for DSSE bundles
     log_index: int | None = None
+    integrated_time: int | None = None  # the log's integrated time (Unix seconds), when the bundle has it
+    repository: str | None = None  # the signer's GitHub repository claim (OWNER/REPO)
+    workflow: str | None = None  # the signer workflow (build signer URI)
+    ref: str | None = None  # the git ref of the signing run
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +78,7 @@ class IdentityPolicy:
 
     issuer: str = GITHUB_OIDC_ISSUER
     repository: str | None = None  # OWNER/REPO
+    owner: str | None = None  # the signer repository must belong to this owner (OWNER/*)
     workflow: str | None = None  # .github/workflows/x.yml (path in the signer workflow's repo)
     ref: str | None = None  # refs/heads/main, refs/tags/v1 (a bare name matches refs/heads|tags/NAME)
     identity: str | None = None  # exact certificate SAN

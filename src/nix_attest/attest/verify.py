@@ -15,7 +15,7 @@ import json
 import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from pydantic import ValidationError
 from sigstore.errors import Error as SigstoreError
@@ -55,20 +55,26 @@ def load_bundle(path: str | os.PathLike[str]) -> tuple[Bundle, dict[str, Any]]:
         raw = Path(path).read_bytes()
     except OSError as exc:
         raise InputError(f"cannot read bundle {path}: {exc.strerror or exc}") from exc
+    return parse_bundle(raw, f"bundle {path}")
+
+
+def parse_bundle(raw: bytes, label: str) -> tuple[Bundle, dict[str, Any]]:
+    """Parse bundle JSON (from a file, the attestations API or a directory); ``label`` names it in
+    messages. A truncated, non-JSON or malformed bundle is a verification failure."""
     try:
         doc = loads_json(raw)
     except TooDeep as exc:
-        raise VerificationError(f"bundle {path} is {exc}") from exc
+        raise VerificationError(f"{label} is {exc}") from exc
     except ValueError as exc:
-        raise VerificationError(f"bundle {path} is not JSON (truncated or corrupted?)") from exc
+        raise VerificationError(f"{label} is not JSON (truncated or corrupted?)") from exc
     if not isinstance(doc, dict) or "mediaType" not in doc:
-        raise VerificationError(f"bundle {path} is not a Sigstore bundle (no mediaType)")
+        raise VerificationError(f"{label} is not a Sigstore bundle (no mediaType)")
     try:
         # v0.1 entries with a checkpoint-less inclusion proof are verified by their SET (legacy_bundle.py);
         # every other bundle, v0.2/v0.3 included, goes to sigstore-python unchanged
         bundle = parse_promise_bundle(doc) if needs_promise_verification(doc) else Bundle.from_json(raw)
-    except (SigstoreError, ValidationError, ValueError, KeyError) as exc:
-        raise VerificationError(f"bundle {path} is not a valid Sigstore bundle: {_first_line(exc)}") from exc
+    except (SigstoreError, ValidationError, ValueError, KeyError, TypeError) as exc:
+        raise VerificationError(f"{label} is not a valid Sigstore bundle: {_first_line(exc)}") from exc
     return bundle, doc
 
 
@@ -159,6 +165,20 @@ def verify_attestation(
 ) -> VerifiedAttestation:
     """Verify everything; raise :class:`VerificationError` naming the first check that failed."""
     bundle, doc = load_bundle(bundle_path)
+    return verify_bundle(bundle, doc, str(bundle_path), target, policy, trusted_root, nar_hasher=nar_hasher)
+
+
+def verify_bundle(
+    bundle: Bundle,
+    doc: Mapping[str, Any],
+    source: str,
+    target: VerifyTarget,
+    policy: IdentityPolicy,
+    trusted_root: TrustedRoot,
+    *,
+    nar_hasher: NarHasher = nar_sha256_hex,
+) -> VerifiedAttestation:
+    """Verify a parsed bundle (``source`` names where it came from: a file, a GitHub attestation)."""
     try:
         gh_policy = GitHubIdentityPolicy(policy)
     except Exception as exc:  # re.error or the identity/regexp conflict
@@ -193,14 +213,12 @@ def verify_attestation(
         target_checks = _check_dsse_target(stmt, subjects, target, nar_hasher)
         predicate = stmt.get("predicate")
         return VerifiedAttestation(
-            bundle_path=str(bundle_path),
+            bundle_path=source,
             predicate_type=str(stmt.get("predicateType", "")),
             subjects=subjects,
-            identity=(gh_policy.claims.san if gh_policy.claims else None) or "",
-            issuer=(gh_policy.claims.issuer if gh_policy.claims else None) or "",
             checks=(*base_checks, *gh_policy.checked, "in-toto statement", *target_checks),
             predicate_json=json.dumps(predicate, sort_keys=True) if predicate is not None else None,
-            log_index=log_index,
+            **_signer_fields(gh_policy, doc, log_index),
         )
 
     label, digest = _target_digest(target, nar_hasher)
@@ -222,13 +240,37 @@ def verify_attestation(
         raise _sigstore_failure(exc) from exc
     name = target.store_path or os.path.basename(target.sbom_path or target.file_path or "")
     return VerifiedAttestation(
-        bundle_path=str(bundle_path),
+        bundle_path=source,
         predicate_type=MESSAGE_SIGNATURE,
         subjects=(Subject(name=name, sha256=digest),),
-        identity=(gh_policy.claims.san if gh_policy.claims else None) or "",
-        issuer=(gh_policy.claims.issuer if gh_policy.claims else None) or "",
         checks=(*base_checks, *gh_policy.checked, f"signed artifact is {label} {digest}"),
+        **_signer_fields(gh_policy, doc, log_index),
+    )
+
+
+class _SignerFields(TypedDict):
+    identity: str
+    issuer: str
+    log_index: int | None
+    integrated_time: int | None
+    repository: str | None
+    workflow: str | None
+    ref: str | None
+
+
+def _signer_fields(
+    gh_policy: GitHubIdentityPolicy, doc: Mapping[str, Any], log_index: int | None
+) -> _SignerFields:
+    """Who signed and when, from the verified certificate and the verified log entry."""
+    c = gh_policy.claims
+    return _SignerFields(
+        identity=(c.san if c else None) or "",
+        issuer=(c.issuer if c else None) or "",
         log_index=log_index,
+        integrated_time=_integrated_time(doc),
+        repository=c.repository if c else None,
+        workflow=c.signer_uri if c else None,
+        ref=c.ref if c else None,
     )
 
 
@@ -250,6 +292,14 @@ def _message_digest(doc: Mapping[str, Any]) -> str | None:
     try:
         return base64.b64decode(md["digest"], validate=True).hex()
     except (binascii.Error, ValueError):
+        return None
+
+
+def _integrated_time(doc: Mapping[str, Any]) -> int | None:
+    entries = (doc.get("verificationMaterial") or {}).get("tlogEntries") or []
+    try:
+        return int(entries[0]["integratedTime"]) if entries else None
+    except (KeyError, TypeError, ValueError):
         return None
 
 

@@ -1,13 +1,22 @@
-"""`nix-attest verify BUNDLE (--sbom F | --store-path P | --file F) --repository OWNER/REPO`.
+"""`nix-attest verify [BUNDLE] (--sbom F | --store-path P ... | --store-paths-from FILE | --file F)`.
 
-With ``--policy FILE`` the SBOM carried by a verified SBOM attestation is checked against the policy.
+With a BUNDLE file, that bundle is verified. Without one, the candidate attestations are found by the
+subject's digest: on GitHub (``--repository OWNER/REPO`` or ``--owner ORG``, as ``gh attestation
+verify``) or in ``--bundle-dir DIR``; each is verified with the same checks, and one of the wanted
+predicate type must pass. ``--closure`` then compares a store path's runtime closure with the attested
+SBOM; ``--policy`` checks the attested SBOM against a policy.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+from pathlib import Path
 
+from ..attest.by_digest import DigestVerifier, Source, TargetResult
+from ..attest.candidates import BundleDirectory, Candidate, Lookup
+from ..attest.github_lookup import AttestationScope, list_attestations
 from ..attest.model import (
     GITHUB_OIDC_ISSUER,
     SBOM_PREDICATE_TYPE,
@@ -16,8 +25,14 @@ from ..attest.model import (
     VerifyTarget,
 )
 from ..attest.trust import verification_root
-from ..attest.verify import load_bundle, verify_attestation
-from ..errors import CheckFailed, UsageError
+from ..attest.verify import load_bundle
+from ..attest.verify_report import render_detail, render_json, render_lines
+from ..errors import CheckFailed, InputError, UsageError
+from ..fsutil import write_atomic
+from ..github import actions
+from ..github.auth import resolve_token
+from ..github.http import GitHubClient, default_api_url
+from ..nix.runner import Nix
 from ..policy import Policy, PolicyReport, evaluate, load_policy, render_text
 from ..policy.render import counts
 from ..sbom.read import loads_sbom
@@ -26,28 +41,73 @@ from ..sbom.read import loads_sbom
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "verify",
-        help="verify a Sigstore bundle: signature, log inclusion, signer identity, subject",
+        help="verify attestations: from a bundle, GitHub's attestations API or a directory; closure check",
         description=(
-            "Verify a Sigstore bundle (DSSE/in-toto or message signature, bundle v0.1-v0.3): signature, "
+            "Verify Sigstore bundles (DSSE/in-toto or message signature, bundle v0.1-v0.3): signature, "
             "certificate chain, SCT, transparency-log inclusion, the GitHub signer identity, and that the "
-            "attestation is about the given SBOM / store path / file; with --policy, the attested SBOM "
-            "is checked against a policy. Exit 1 names the failed check."
+            "attestation is about the given SBOM / store path / file. Without BUNDLE the attestations are "
+            "looked up by digest on GitHub (--repository / --owner) or in --bundle-dir. --closure checks a "
+            "store path's runtime closure against the attested SBOM; --policy checks the attested SBOM. "
+            "Exit 1 names the failed check."
         ),
     )
-    p.add_argument("bundle", metavar="BUNDLE", help="a *.sigstore.json bundle")
+    p.add_argument(
+        "bundle",
+        metavar="BUNDLE",
+        nargs="?",
+        help="a *.sigstore.json bundle; omit it to look the attestations up by digest",
+    )
     target = p.add_mutually_exclusive_group(required=True)
     target.add_argument(
         "--sbom", metavar="FILE", help="the CycloneDX SBOM the attestation must carry/describe"
     )
     target.add_argument(
-        "--store-path", metavar="PATH", help="a store path (its NAR sha256 must be a subject)"
+        "--store-path",
+        metavar="PATH",
+        action="append",
+        help="a store path (its NAR sha256 must be a subject); repeatable",
+    )
+    target.add_argument(
+        "--store-paths-from",
+        metavar="FILE",
+        help="store paths, one per line (- for stdin), e.g. the output of `nix path-info -r`",
     )
     target.add_argument("--file", metavar="FILE", help="a file (its sha256 must be a subject / the artifact)")
-    p.add_argument(
+    where = p.add_mutually_exclusive_group()
+    where.add_argument(
         "--repository",
         metavar="OWNER/REPO",
-        help="repository that must have signed (required unless --cert-identity/--cert-identity-regexp)",
+        help="repository that must have signed; without BUNDLE, where to look the attestations up",
     )
+    where.add_argument(
+        "--owner",
+        metavar="ORG",
+        help="the signer must be a repository of ORG; without BUNDLE, look up ORG's attestations",
+    )
+    p.add_argument(
+        "--bundle-dir",
+        metavar="DIR",
+        help="look the attestations up in the bundles in DIR (*.json, *.sigstore, *.jsonl) instead of GitHub",
+    )
+    p.add_argument(
+        "--predicate-type",
+        metavar="URI",
+        help=f"the attestation's predicate type (default without BUNDLE: {SBOM_PREDICATE_TYPE})",
+    )
+    p.add_argument(
+        "--closure",
+        action="store_true",
+        help="the store path's runtime closure here must equal the store paths in the attested SBOM",
+    )
+    p.add_argument(
+        "--require",
+        choices=("root", "all"),
+        default="root",
+        help="root (default): every given path must verify; all: every given path that has an "
+        "attestation must verify, the others are listed as unattested",
+    )
+    p.add_argument("--format", choices=("text", "json"), default="text", help="output format on stdout")
+    p.add_argument("--output", metavar="FILE", help="also write the JSON result to FILE")
     p.add_argument("--workflow", metavar="PATH", help="signer workflow, e.g. .github/workflows/release.yml")
     p.add_argument("--ref", metavar="REF", help="git ref of the signing run, e.g. refs/heads/main or v1.2.0")
     ident = p.add_mutually_exclusive_group()
@@ -67,7 +127,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument(
         "--offline",
         action="store_true",
-        help="no network: use the cached/bundled public-good trusted root (no TUF refresh)",
+        help="no network for the trust root: the cached/bundled public-good trusted root (no TUF refresh)",
     )
     p.add_argument(
         "--policy",
@@ -88,39 +148,161 @@ def _policy_report(result: VerifiedAttestation, policy: Policy) -> PolicyReport:
     return evaluate(policy, sbom)
 
 
+def read_store_paths(source: str) -> list[str]:
+    """Store paths from a file or stdin (``-``): one per line; blank lines and ``#`` comments skipped."""
+    try:
+        text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(
+            f"cannot read --store-paths-from {source}: {getattr(exc, 'strerror', None) or exc}"
+        ) from exc
+    paths = [line.strip() for line in text.splitlines()]
+    paths = [p for p in paths if p and not p.startswith("#")]
+    for p in paths:
+        if not p.startswith("/"):
+            raise InputError(f"--store-paths-from {source}: {p[:100]!r} is not an absolute store path")
+    if not paths:
+        raise InputError(f"--store-paths-from {source} lists no store path")
+    return paths
+
+
+def _targets(args: argparse.Namespace) -> list[VerifyTarget]:
+    if args.sbom:
+        return [VerifyTarget(sbom_path=args.sbom)]
+    if args.file:
+        return [VerifyTarget(file_path=args.file)]
+    paths = args.store_path or read_store_paths(args.store_paths_from)
+    return [VerifyTarget(store_path=p) for p in dict.fromkeys(paths)]  # each path once, in order
+
+
+def _source(args: argparse.Namespace) -> tuple[Source, GitHubClient | None]:
+    if args.bundle:
+        raw = Path(args.bundle).read_bytes()  # load_bundle already read it: readable and valid
+        single = Lookup(f"bundle {args.bundle}", (Candidate(str(args.bundle), raw=raw),))
+        return (lambda _digest: single), None
+    if args.bundle_dir:
+        directory = BundleDirectory(args.bundle_dir)
+        return directory.lookup, None
+    if not (args.repository or args.owner):
+        raise UsageError(
+            "without BUNDLE, give --repository OWNER/REPO or --owner ORG to look the attestations up "
+            "on GitHub, or --bundle-dir DIR"
+        )
+    scope = AttestationScope(repository=args.repository, owner=args.owner)
+    token = resolve_token(os.environ)
+    client = GitHubClient(default_api_url(), token)
+    ptype = args.predicate_type or SBOM_PREDICATE_TYPE
+
+    def lookup(digest: str) -> Lookup:
+        return list_attestations(client, scope, digest, predicate_type=ptype, has_token=bool(token))
+
+    return lookup, client
+
+
+def _bundle_failure(args: argparse.Namespace, r: TargetResult) -> bool:
+    """The BUNDLE file itself was rejected (not a closure mismatch after it verified)."""
+    return bool(args.bundle) and r.status != "verified" and len(r.rejected) == 1 and r.attestation is None
+
+
+def _fail_message(args: argparse.Namespace, results: list[TargetResult], failed: list[TargetResult]) -> str:
+    if len(results) == 1:
+        r = results[0]
+        if _bundle_failure(args, r):
+            return r.rejected[0].reason  # one bundle file: its failed check, as it always read
+        return r.reason or "verification failed"
+    first = failed[0]
+    return (
+        f"{len(failed)} of {len(results)} target(s) failed verification; "
+        f"first: {first.target}: {first.reason}"
+    )
+
+
 def run(args: argparse.Namespace) -> int:
     policy = load_policy(args.policy) if args.policy else None  # malformed: exit 2 before verifying
-    if not (args.repository or args.cert_identity or args.cert_identity_regexp):
-        raise UsageError("give --repository OWNER/REPO, or --cert-identity / --cert-identity-regexp")
+    if args.bundle and args.bundle_dir:
+        raise UsageError("give a BUNDLE file or --bundle-dir DIR, not both")
+    if not (args.repository or args.owner or args.cert_identity or args.cert_identity_regexp):
+        raise UsageError(
+            "give --repository OWNER/REPO or --owner ORG, or --cert-identity / --cert-identity-regexp"
+        )
+    targets = _targets(args)
+    if args.closure and not all(t.store_path for t in targets):
+        raise UsageError("--closure compares a store path's runtime closure: give --store-path")
     identity = IdentityPolicy(
         issuer=args.cert_oidc_issuer,
         repository=args.repository,
+        owner=args.owner,
         workflow=args.workflow,
         ref=args.ref,
         identity=args.cert_identity,
         identity_regexp=args.cert_identity_regexp,
     )
-    target = VerifyTarget(sbom_path=args.sbom, store_path=args.store_path, file_path=args.file)
-    load_bundle(args.bundle)  # a missing or broken bundle is reported before the trust root is fetched
-    root = verification_root(args.trust_root, offline=args.offline, staging=args.staging)
-    result = verify_attestation(args.bundle, target, identity, root)
-    report = _policy_report(result, policy) if policy is not None else None
+    if args.bundle:
+        load_bundle(args.bundle)  # a missing or broken bundle is reported before the trust root is fetched
+    predicate_type = args.predicate_type or (None if args.bundle else SBOM_PREDICATE_TYPE)
+    if args.closure and predicate_type is None:
+        predicate_type = SBOM_PREDICATE_TYPE
+    source, client = _source(args)
+    try:
+        root = verification_root(args.trust_root, offline=args.offline, staging=args.staging)
+        verifier = DigestVerifier(
+            source=source,
+            identity=identity,
+            trusted_root=root,
+            predicate_type=predicate_type,
+            closure_nix=Nix(quiet=True) if args.closure else None,
+        )
+        results = verifier.verify_all(targets)
+    finally:
+        if client is not None:
+            client.close()
+    return _report(args, results, policy)
+
+
+def _report(args: argparse.Namespace, results: list[TargetResult], policy: Policy | None) -> int:
+    reports = [
+        (r, _policy_report(r.attestation, policy))
+        for r in results
+        if policy is not None and r.status == "verified" and r.attestation is not None
+    ]
     out = sys.stdout
-    out.write(f"verified {result.bundle_path}\n")
-    out.write(f"  predicate type: {result.predicate_type}\n")
-    out.write(f"  signer: {result.identity} (issuer {result.issuer})\n")
-    for s in result.subjects:
-        out.write(f"  subject: {s.name} sha256:{s.sha256}\n")
-    for c in result.checks:
-        out.write(f"  ok: {c}\n")
-    if report is None:
-        return 0
-    out.write(render_text(report))
-    if report.failed:
+    document = render_json(results, require=args.require)
+    if args.output:
+        write_atomic(args.output, document)
+    if args.format == "json":
+        out.write(document)
+    elif len(results) == 1:
+        if not (_bundle_failure(args, results[0])):  # one bundle file failed: its one error line says it
+            out.write(render_detail(results[0]))
+    else:
+        out.write(render_lines(results))
+    if args.format == "text":
+        for _, report in reports:
+            out.write(render_text(report))
+
+    failed = [
+        r for r in results if r.status == "failed" or (r.status == "unattested" and args.require == "root")
+    ]
+    verified = [r for r in results if r.status == "verified"]
+    actions.set_output("verified", "true" if verified and not failed else "false")
+    actions.set_output("verified-count", len(verified))
+    if args.output:
+        actions.set_output("result-path", str(Path(args.output).resolve()))
+    if failed:
+        raise CheckFailed(_fail_message(args, results, failed))
+    if not verified:
+        raise CheckFailed(
+            f"none of the {len(results)} given path(s) has an attestation that verified "
+            f"(all unattested; first: {results[0].reason})"
+        )
+    bad = [(r, rep) for r, rep in reports if rep.failed]
+    if bad:
+        r, report = bad[0]
         n = counts(report)
         raise CheckFailed(
-            f"policy {args.policy} failed on the attested SBOM: {len(report.active)} violation(s) "
-            f"({n['error']} error(s), {n['warning']} warning(s), {n['note']} note(s); "
-            f"fail-on: {report.fail_on})"
+            f"policy {args.policy} failed on the attested SBOM"
+            + (f" of {r.target}" if len(results) > 1 else "")
+            + f": {len(report.active)} violation(s) ({n['error']} error(s), {n['warning']} warning(s), "
+            f"{n['note']} note(s); fail-on: {report.fail_on})"
         )
     return 0

@@ -210,13 +210,18 @@ class GitHubClient:
     def get_json(self, path: str, *, params: Params | None = None) -> Any:
         return _json(self.request("GET", path, params=params), path)
 
-    def paginate(self, path: str, params: Params | None = None) -> Iterator[dict[str, Any]]:
-        """Yield the items of a list endpoint, following ``Link: <...>; rel="next"``."""
+    def paginate(
+        self, path: str, params: Params | None = None, *, items_key: str | None = None
+    ) -> Iterator[dict[str, Any]]:
+        """Yield the items of a list endpoint, following ``Link: <...>; rel="next"`` (page numbers or
+        cursors alike). ``items_key``: the list is that member of an object (``{"attestations": [...]}``)."""
         query: Params | None = dict(params or {})
         next_url: str | None = path
         while next_url:
             response = self.request("GET", next_url, params=query)
             data = _json(response, path)
+            if items_key is not None and isinstance(data, dict):
+                data = data.get(items_key)
             if not isinstance(data, list):
                 raise GitHubError(f"GitHub API GET {path}: expected a list, got {type(data).__name__}")
             for item in data:
@@ -224,6 +229,33 @@ class GitHubClient:
                     yield item
             next_url = response.links.get("next", {}).get("url")
             query = None  # the next link carries the query
+
+    def fetch_url(self, url: str, *, max_bytes: int) -> tuple[bytes, str]:
+        """GET an absolute URL that an API response pointed to (e.g. an attestation's ``bundle_url``, a
+        pre-signed storage URL): the body (at most ``max_bytes``) and its Content-Type. The token goes
+        only to the API host, never elsewhere; retries as for API requests."""
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise GitHubError(f"refusing to fetch {url[:100]!r}: not an http(s) URL")
+        headers = {} if (parts.scheme, parts.netloc) == self._origin else {"Authorization": None}
+        where = f"{parts.scheme}://{parts.netloc}{parts.path}"  # no query: it may carry a signature
+        try:
+            with self.session.get(
+                url, headers=headers, timeout=self.timeout, stream=True, allow_redirects=True
+            ) as response:
+                if response.status_code >= 400:
+                    raise GitHubError(
+                        f"GET {where}: {response.status_code} {response.reason or 'error'}",
+                        status=response.status_code,
+                    )
+                body = bytearray()
+                for chunk in response.iter_content(65536):
+                    body += chunk
+                    if len(body) > max_bytes:
+                        raise GitHubError(f"GET {where}: the response is larger than {max_bytes} bytes")
+                return bytes(body), response.headers.get("Content-Type", "")
+        except requests.RequestException as exc:
+            raise GitHubError(f"GET {where}: {self._scrub(_exc_summary(exc))}") from None
 
     # -- helpers ----------------------------------------------------------------------------------
 
