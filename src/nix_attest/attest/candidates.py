@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
+from ..untrusted import loads_json
 
 BUNDLE_SUFFIXES = (".json", ".jsonl", ".sigstore")
 MAX_BUNDLE_BYTES = 64 * 1024 * 1024  # GitHub refuses SBOM attestations over 16 MiB; headroom for JSON lines
@@ -45,7 +45,7 @@ def claimed_digests(doc: Any) -> set[str]:
     envelope = doc.get("dsseEnvelope")
     if isinstance(envelope, dict):
         try:
-            stmt = json.loads(base64.b64decode(str(envelope.get("payload", "")), validate=True))
+            stmt = loads_json(base64.b64decode(str(envelope.get("payload", "")), validate=True))
         except (binascii.Error, ValueError):
             return set()
         subjects = stmt.get("subject") if isinstance(stmt, dict) else None
@@ -95,8 +95,8 @@ class BundleDirectory:
         except OSError as exc:
             raise InputError(f"cannot read {f}: {exc.strerror or exc}") from exc
         try:
-            doc = json.loads(raw)
-        except (json.JSONDecodeError, UnicodeDecodeError):
+            doc = loads_json(raw)
+        except ValueError:  # not one JSON document (JSON lines?), or nested too deep
             doc = None
         if isinstance(doc, dict):
             self._add(Candidate(str(f), raw=raw), claimed_digests(doc))
@@ -105,8 +105,8 @@ class BundleDirectory:
             if not line.strip():
                 continue
             try:
-                digests = claimed_digests(json.loads(line))
-            except (json.JSONDecodeError, UnicodeDecodeError):
+                digests = claimed_digests(loads_json(line))
+            except ValueError:
                 digests = set()
             self._add(Candidate(f"{f} line {n}", raw=line), digests)
 
