@@ -31,12 +31,30 @@ class PackageMeta:
     licenses: tuple[MetaLicense, ...]
     purl: str | None
     cpe: str | None
+    possible_cpes: tuple[str, ...] = ()
+    cpe_parts: tuple[str | None, str | None, str | None] = (None, None, None)  # part, vendor, product
+    known_vulnerabilities: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class EvalResult:
     drv_path: str
     packages: dict[str, PackageMeta]  # by drv path
+
+
+# what one package may contribute (the flake is untrusted: a package must not blow up the SBOM)
+MAX_CPES = 20
+MAX_KNOWN_VULNERABILITIES = 50
+
+
+def _string(value: object, limit: int = 200) -> str | None:
+    return value[:limit] if isinstance(value, str) and value else None
+
+
+def _strings(value: object, count: int, limit: int) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        return ()
+    return tuple(v[:limit] for v in value if isinstance(v, str) and v.strip())[:count]
 
 
 def _expression() -> str:
@@ -82,5 +100,8 @@ def parse_eval(text: str, label: str) -> EvalResult:
             licenses=lic,
             purl=p.get("purl"),
             cpe=p.get("cpe"),
+            possible_cpes=_strings(p.get("possibleCPEs"), MAX_CPES, 300),
+            cpe_parts=(_string(p.get("cpePart")), _string(p.get("cpeVendor")), _string(p.get("cpeProduct"))),
+            known_vulnerabilities=_strings(p.get("knownVulnerabilities"), MAX_KNOWN_VULNERABILITIES, 1000),
         )
     return EvalResult(drv_path=str(doc["drvPath"]), packages=packages)

@@ -23,6 +23,12 @@ let
       shortName = str (l.shortName or null);
       url = str (l.url or null);
     } else null;
+  # a list of strings (anything else dropped); possibleCPEs entries are { cpe; cpeParts; } in nixpkgs
+  strList = v: let x = deep v [ ]; in
+    if isList x then map builtins.unsafeDiscardStringContext (filter isString x) else [ ];
+  cpeOf = e: if isString e then e else if isAttrs e && isString (e.cpe or null) then e.cpe else null;
+  cpeList = v: let x = deep v [ ]; in
+    if isList x then map builtins.unsafeDiscardStringContext (filter isString (map cpeOf x)) else [ ];
   licensesOf = m: let l = shallow (m.license or null) null; in
     if l == null then [ ]
     else if isList l then filter (x: x != null) (map (x: deep (lic1 x) null) l)
@@ -46,6 +52,7 @@ let
       m = shallow (d.meta or null) null;
       hasMeta = m != null && shallow (isAttrs m) false;
       ids = if hasMeta then shallow (m.identifiers or { }) { } else { };
+      parts = shallow (ids.cpeParts or { }) { };
     in {
       drvPath = it.key;
       pname = str (d.pname or null);
@@ -56,6 +63,11 @@ let
       licenses = if hasMeta then licensesOf m else [ ];
       purl = str (ids.purl or null);
       cpe = str (ids.cpe or null);
+      possibleCPEs = cpeList (ids.possibleCPEs or [ ]);
+      cpePart = str (parts.part or null);
+      cpeVendor = str (parts.vendor or null);
+      cpeProduct = str (parts.product or null);
+      knownVulnerabilities = if hasMeta then strList (m.knownVulnerabilities or [ ]) else [ ];
     };
 in {
   isDerivation = isDrv root;

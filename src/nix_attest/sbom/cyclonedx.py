@@ -25,7 +25,7 @@ from cyclonedx.spdx import is_supported_id
 from .. import TOOL_NAME, TOOL_URL
 from ..fsutil import write_atomic
 from .licenses import is_compound
-from .model import Component, License, Sbom
+from .model import Component, License, Patch, Sbom
 from .validate import validate_document
 
 SERIAL_NAMESPACE = uuid.UUID("6f1d0a6e-4b53-5c3e-9d7e-6e69782d6174")  # fixed namespace for UUIDv5 serials
@@ -38,6 +38,7 @@ _ALGS = {a.value for a in HashAlgorithm}
 WEBSITE = ExternalReferenceType.WEBSITE.value
 SOURCE = ExternalReferenceType.SOURCE_DISTRIBUTION.value
 VCS = ExternalReferenceType.VCS.value
+NVD_DETAIL = "https://nvd.nist.gov/vuln/detail/"
 P = "nix-attest:"  # our property namespace; `nix:` is the registered CycloneDX taxonomy namespace
 
 
@@ -169,7 +170,22 @@ def component_json(c: Component, system: str | None = None) -> dict[str, Any]:
     refs = list(_external_refs(c))
     if refs:
         out["externalReferences"] = refs
+    if c.patches:
+        out["pedigree"] = {"patches": [_patch_json(patch) for patch in c.patches]}
     out["properties"] = _props(_component_properties(c, system))
+    return out
+
+
+def _patch_json(patch: Patch) -> dict[str, Any]:
+    """A CycloneDX patch: ``backport`` when it names the CVEs it resolves, else ``unofficial``."""
+    out: dict[str, Any] = {"type": "backport" if patch.resolves else "unofficial"}
+    if patch.path:
+        out["diff"] = {"url": patch.path}
+    if patch.resolves:
+        out["resolves"] = [
+            {"type": "security", "id": vid, "source": {"name": "NVD", "url": f"{NVD_DETAIL}{vid}"}}
+            for vid in patch.resolves
+        ]
     return out
 
 
@@ -208,6 +224,12 @@ def _external_refs(c: Component) -> Iterator[dict[str, str]]:
 
 def _component_properties(c: Component, system: str | None) -> Iterator[tuple[str, str]]:
     yield "nix:store_path", c.store_path
+    if c.cpe_source:
+        yield f"{P}cpe:source", c.cpe_source
+    for cpe in c.cpe_candidates:
+        yield f"{P}cpe:candidate", cpe
+    for text in c.known_vulnerabilities:
+        yield f"{P}known_vulnerability", text
     if c.drv_path:
         yield f"{P}drv_path", c.drv_path
     if c.nar_hash:

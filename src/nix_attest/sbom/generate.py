@@ -21,6 +21,7 @@ from ..nix.meta import PackageMeta, evaluate
 from ..nix.names import parse_package_name, store_path_name
 from ..nix.pathinfo import PathInfo
 from ..nix.runner import Nix
+from ..vuln.identify import choose_cpe, cve_ids, purl_from_git, purl_from_url
 from .licenses import is_compound, make_license
 from .model import (
     Closure,
@@ -31,6 +32,7 @@ from .model import (
     Hash,
     License,
     OutputCheck,
+    Patch,
     Sbom,
     SbomMeta,
 )
@@ -38,6 +40,7 @@ from .purl import nix_purl, valid_purl
 
 _CDX_ALG = {"sha256": "SHA-256", "sha512": "SHA-512", "sha1": "SHA-1", "md5": "MD5"}
 _CHUNK = 500  # store paths per `nix path-info` call (stays far below ARG_MAX)
+MAX_PATCHES = 200  # per derivation (the flake is untrusted)
 
 
 @dataclass(frozen=True, slots=True)
@@ -282,6 +285,15 @@ class _Assembler:
                 urls=urls,
                 rev=d.env.get("rev") or None,
             )
+        choice = choose_cpe(
+            name,
+            version,
+            meta_cpe=m.cpe if m else None,
+            possible=m.possible_cpes if m else (),
+            parts=m.cpe_parts if m else (None, None, None),
+            is_source=fixed is not None,
+        )
+        ecosystem = _ecosystem_purl(fixed) if fixed else None
         hashes: tuple[Hash, ...] = ()
         if info is not None and info.nar_sha256:
             hashes = (Hash("SHA-256", info.nar_sha256),)
@@ -293,13 +305,17 @@ class _Assembler:
             version=version,
             store_path=ref if not ref.endswith(".drv") else d.path,
             kind=kind or ("file" if fixed else "library"),
-            purl=(valid_purl(m.purl) if m else None) or nix_purl(name, version),
+            purl=(valid_purl(m.purl) if m else None) or ecosystem or nix_purl(name, version),
             drv_path=d.path,
             closures=closures,
             description=m.description if m else None,
             homepage=m.homepage if m else None,
             licenses=_licenses(m) if m else (),
-            cpe=m.cpe if m else None,
+            cpe=choice.cpe if choice else None,
+            cpe_source=choice.source if choice else None,
+            cpe_candidates=choice.candidates if choice else (),
+            patches=self.patches(d),
+            known_vulnerabilities=m.known_vulnerabilities if m else (),
             hashes=hashes,
             nar_hash=info.nar_hash if info else None,
             nar_size=info.nar_size if info else None,
@@ -310,6 +326,17 @@ class _Assembler:
             system=d.system or None,
             outputs=tuple(o.name for o in d.outputs),
         )
+
+    def patches(self, d: Derivation) -> tuple[Patch, ...]:
+        """The derivation's ``patches``, each with the CVE ids its file name (or, for a fetched patch,
+        its URL) names: fixed by the derivation, whatever the upstream version says."""
+        out = []
+        for path in (d.env.get("patches") or "").split()[:MAX_PATCHES]:
+            name = store_path_name(path)
+            fetched = self.out_to_drv.get(path)
+            urls = (fetched.env.get("urls") or fetched.env.get("url") or "").split() if fetched else []
+            out.append(Patch(name=name, path=path, resolves=cve_ids(name, *urls)))
+        return tuple(out)
 
     def from_path(self, path: str, info: PathInfo | None, closures: tuple[Closure, ...]) -> Component:
         """A store path no derivation in the graph produced (a source added to the store, or a path
@@ -397,6 +424,15 @@ class _Assembler:
             tuple(components[k] for k in sorted(components)),
             dict(sorted(deps.items())),
         )
+
+
+def _ecosystem_purl(fixed: FixedOutput) -> str | None:
+    """The package URL a vendored dependency's download names (crates.io, npm, PyPI, Go, GitHub)."""
+    for url in fixed.urls:
+        purl = purl_from_url(url) or purl_from_git(url, fixed.rev)
+        if purl:
+            return purl
+    return None
 
 
 def _licenses(m: PackageMeta) -> tuple[License, ...]:

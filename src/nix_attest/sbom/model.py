@@ -23,6 +23,7 @@ __all__ = [
     "Hash",
     "License",
     "OutputCheck",
+    "Patch",
     "Sbom",
     "SbomMeta",
 ]
@@ -61,6 +62,15 @@ class Hash:
 
 
 @dataclass(frozen=True, slots=True)
+class Patch:
+    """A patch the derivation applies (its ``patches``), and the CVE ids its file name or URL names."""
+
+    name: str  # the patch file's name, e.g. CVE-2024-1234.patch
+    path: str | None = None  # its store path
+    resolves: tuple[str, ...] = ()  # CVE ids, sorted
+
+
+@dataclass(frozen=True, slots=True)
 class Component:
     """One store path (runtime closure) or one derivation (buildtime closure)."""
 
@@ -85,6 +95,10 @@ class Component:
     reproducible: bool | None = None  # None: not checked
     system: str | None = None
     outputs: tuple[str, ...] = ()  # output names of the derivation ("out", "dev", ...)
+    cpe_source: str | None = None  # which identification rung gave `cpe`: meta, possible, curated, heuristic
+    cpe_candidates: tuple[str, ...] = ()  # further CPEs worth matching (possibleCPEs, other vendors)
+    patches: tuple[Patch, ...] = ()
+    known_vulnerabilities: tuple[str, ...] = ()  # meta.knownVulnerabilities (free text)
 
     @property
     def is_runtime(self) -> bool:

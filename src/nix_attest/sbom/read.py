@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from ..errors import InputError
+from ..nix.names import store_path_name
 from ..untrusted import json_problem, loads_json
 from .model import (
     Closure,
@@ -21,6 +22,7 @@ from .model import (
     Hash,
     License,
     OutputCheck,
+    Patch,
     Sbom,
     SbomMeta,
 )
@@ -200,7 +202,29 @@ def _component(c: dict[str, Any], *, default_closure: Closure, system: str | Non
         reproducible=None if reproducible is None else reproducible == "true",
         system=_first(props, f"{P}system") or (system if drv_path else None),
         outputs=tuple(outputs.split(",")) if outputs else (("out",) if drv_path else ()),
+        cpe_source=_first(props, f"{P}cpe:source"),
+        cpe_candidates=tuple(props.get(f"{P}cpe:candidate", [])),
+        patches=_patches(c.get("pedigree")),
+        known_vulnerabilities=tuple(props.get(f"{P}known_vulnerability", [])),
     )
+
+
+def _patches(pedigree: Any) -> tuple[Patch, ...]:
+    out = []
+    for p in (pedigree or {}).get("patches") or [] if isinstance(pedigree, dict) else []:
+        if not isinstance(p, dict):
+            continue
+        url = (p.get("diff") or {}).get("url")
+        resolves = tuple(
+            sorted(
+                str(r["id"])
+                for r in p.get("resolves") or []
+                if isinstance(r, dict) and r.get("type") == "security" and r.get("id")
+            )
+        )
+        name = store_path_name(url) if isinstance(url, str) else ""
+        out.append(Patch(name=name, path=url if isinstance(url, str) else None, resolves=resolves))
+    return tuple(out)
 
 
 def _flake(props: dict[str, list[str]]) -> FlakeInfo | None:

@@ -12,6 +12,8 @@ NA = "-"
 _SPLIT = re.compile(r"(?<!\\):")
 _ESCAPE = re.compile(r"\\(.)")
 _PARTS = ("a", "o", "h")
+_PLAIN = re.compile(r"[A-Za-z0-9._-]*")
+_UNSAFE = re.compile(r"([^A-Za-z0-9._-])")
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,9 +30,9 @@ class Cpe:
         """The CPE 2.3 formatted string (fields not kept here are ANY)."""
 
         def esc(value: str) -> str:
-            if value in (ANY, NA):
+            if value in (ANY, NA) or _PLAIN.fullmatch(value):
                 return value
-            return re.sub(r"([^A-Za-z0-9._-])", r"\\\1", value)
+            return _UNSAFE.sub(r"\\\1", value)
 
         fields = (self.part, self.vendor, self.product, self.version, self.update, ANY, ANY, ANY)
         tail = (self.target_sw, self.target_hw, ANY)
