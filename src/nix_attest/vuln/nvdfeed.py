@@ -67,6 +67,8 @@ def iter_cves(text: str, source: str = "NVD feed") -> Iterator[dict[str, Any]]:
             item, pos = _DECODER.raw_decode(text, pos)
         except json.JSONDecodeError as exc:
             raise InputError(f"{source} is not valid JSON: {exc.msg} at offset {exc.pos}") from exc
+        except RecursionError:
+            raise InputError(f"{source}: an entry nests too deeply to be an NVD record") from None
         cve = item.get("cve") if isinstance(item, dict) else None
         if not isinstance(cve, dict) or not isinstance(cve.get("id"), str):
             raise InputError(f"{source}: an entry of vulnerabilities has no cve.id")
