@@ -47,6 +47,7 @@ class Fault:
     headers: dict[str, str] = field(default_factory=dict)
     body: Any = None
     method: str | None = None  # only for this method, else any
+    path: str | None = None  # only for paths starting with this, else any
 
 
 @dataclass
@@ -171,7 +172,7 @@ def make_handler(state: FakeGitHub) -> type[BaseHTTPRequestHandler]:
             with state.lock:
                 fault = None
                 for i, f in enumerate(state.faults):
-                    if f.method in (None, self.command):
+                    if f.method in (None, self.command) and split.path.startswith(f.path or ""):
                         fault = state.faults.pop(i)
                         break
             if fault is not None:
