@@ -88,17 +88,25 @@ def test_listing_pages_and_keeps_the_token_off_the_storage_host(github: Server) 
 
 def test_listing_errors(github: Server) -> None:  # noqa: F811
     scope = AttestationScope(owner="octo")
-    with GitHubClient(github.url, None, retries=0) as client:
-        with pytest.raises(ExternalError, match="without a token"):
-            list_attestations(client, scope, DIGEST, has_token=False)
-        github.state.faults.append(Fault(500, body={"message": "boom"}))
-        with pytest.raises(ExternalError, match="listing the attestations of repositories of octo failed"):
-            list_attestations(client, scope, DIGEST)
+    anonymous = GitHubClient(github.url, None, retries=0)
+    with anonymous as client, pytest.raises(ExternalError, match="without a token"):
+        list_attestations(client, scope, DIGEST, has_token=False)
     github.state.users["tok"] = "reader"
+    with GitHubClient(github.url, "tok", retries=0) as client:  # 404: none, or a repository it cannot see
+        assert list_attestations(client, scope, DIGEST, has_token=False).none_reason == (
+            f"GitHub has no attestation for sha256:{DIGEST} in repositories of octo "
+            "(no token set: for a private repository set GITHUB_TOKEN or GH_TOKEN)"
+        )
+        assert list_attestations(client, scope, DIGEST).none_reason == (
+            f"GitHub has no attestation for sha256:{DIGEST} in repositories of octo"
+        )
+    github.state.faults.append(Fault(500, body={"message": "boom"}))
+    failing = GitHubClient(github.url, "tok", retries=0)
+    with failing as client, pytest.raises(ExternalError, match="attestations of repositories of octo failed"):
+        list_attestations(client, scope, DIGEST)
     github.state.add_attestation("octo/widgets", json.dumps(_bundle(DIGEST)), inline=False)
-    github.state.faults.append(
-        Fault(403, body={"message": "AuthorizationFailure"}, path="/blobs/")
-    )  # storage refuses
+    refused = Fault(403, body={"message": "AuthorizationFailure"}, path="/blobs/")  # the storage host
+    github.state.faults.append(refused)
     with GitHubClient(github.url, "tok", retries=0) as client:
         found = list_attestations(client, scope, DIGEST)
     (candidate,) = found.candidates

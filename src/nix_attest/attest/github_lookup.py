@@ -129,9 +129,11 @@ def list_attestations(
         raise ExternalError(f"listing the attestations of {scope.where} failed: {err.message}") from err
     if not entries:
         kind = f" of {predicate_type}" if predicate_type else ""
+        # GitHub answers 404 alike for "none" and for a private repository the request may not see
+        hint = "" if has_token else " (no token set: for a private repository set GITHUB_TOKEN or GH_TOKEN)"
         return Lookup(
             scope.where,
-            none_reason=f"GitHub has no attestation{kind} for sha256:{digest} in {scope.where}",
+            none_reason=f"GitHub has no attestation{kind} for sha256:{digest} in {scope.where}{hint}",
         )
     total = len(entries)
     return Lookup(scope.where, tuple(_candidate(client, e, n, total) for n, e in enumerate(entries, start=1)))

@@ -298,9 +298,10 @@ def _message_digest(doc: Mapping[str, Any]) -> str | None:
 def _integrated_time(doc: Mapping[str, Any]) -> int | None:
     entries = (doc.get("verificationMaterial") or {}).get("tlogEntries") or []
     try:
-        return int(entries[0]["integratedTime"]) if entries else None
+        when = int(entries[0]["integratedTime"]) if entries else 0
     except (KeyError, TypeError, ValueError):
         return None
+    return when if when > 0 else None  # 0 / absent: the log gave no integrated time (a v2 log entry)
 
 
 def _log_index(doc: Mapping[str, Any]) -> int | None:
