@@ -49,7 +49,7 @@ def make_sbom(*, root_hash: str | None = ROOT_NAR) -> Sbom:
         store_path=ROOT_PATH,
         kind="application",
         closures=("runtime",),
-        hashes=(Hash("SHA-256", root_hash),) if root_hash else (),
+        nar_hash=f"sha256:{root_hash}" if root_hash else None,  # a directory: its NAR hash only
     )
     flake = FlakeInfo(
         original_url="github:octo/widgets",

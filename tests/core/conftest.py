@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -10,6 +12,35 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 DEMO = REPO / "examples" / "demo"
 NIX = ["nix", "--extra-experimental-features", "nix-command flakes"]
+SUPPLIED = REPO / "tests" / "data" / "flakes" / "supplied"
+COMMIT_DATE = "2024-03-01T12:00:00Z"  # the fixture repository's commit time (its flake's lastModified)
+
+
+@pytest.fixture(scope="session")
+def supplied_flake(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A git repository flake (committed at COMMIT_DATE) with its own packages and one input, a package
+    collection whose mkPackage records meta.position. Returns the app's directory."""
+    d = tmp_path_factory.mktemp("supplied")
+    pkgs, app = d / "pkgs", d / "app"
+    pkgs.mkdir()
+    app.mkdir()
+    shutil.copy(SUPPLIED / "pkgs" / "flake.nix", pkgs / "flake.nix")
+    text = (SUPPLIED / "app" / "flake.nix").read_text().replace("@PKGS@", f"path:{pkgs}")
+    (app / "flake.nix").write_text(text)
+    env = {**os.environ, "GIT_COMMITTER_DATE": COMMIT_DATE, "GIT_AUTHOR_DATE": COMMIT_DATE}
+
+    def git(*args: str) -> None:
+        cmd = ["git", "-c", "user.email=t@example.org", "-c", "user.name=t", *args]
+        subprocess.run(cmd, cwd=app, env=env, check=True, capture_output=True)
+
+    git("init", "-q")
+    git("add", "flake.nix")  # a git flake sees tracked files only
+    subprocess.run(
+        [*NIX, "flake", "lock", "--option", "substituters", ""], cwd=app, check=True, capture_output=True
+    )
+    git("add", "flake.nix", "flake.lock")
+    git("commit", "-q", "-m", "fixture")
+    return app
 
 
 @pytest.fixture(scope="session")

@@ -49,7 +49,8 @@ def test_current_nix_cli_is_detected_and_used(current_nix: tuple[Nix, Path], tmp
     assert [c.ref for c in sbom.components] == [fake_nix.LIB]
     lib = sbom.components[0]
     assert (lib.name, lib.version, lib.outputs) == ("lib", "2.0", ("dev", "out"))
-    assert lib.sha256 == "10551daed7fa467d0b58826e7eb9a0f2af7d693de319f2ef775fffcda244b9f6"
+    assert lib.nar_sha256 == "10551daed7fa467d0b58826e7eb9a0f2af7d693de319f2ef775fffcda244b9f6"
+    assert lib.hashes == ()  # not a file in the store here: only its NAR hash, stated as such
     assert sbom.dependencies[fake_nix.APP] == (fake_nix.LIB,)
     doc = json.loads(dumps_sbom(sbom))
     assert {t["name"]: t["version"] for t in doc["metadata"]["tools"]["components"]}["nix"] == "2.29.0"

@@ -56,19 +56,29 @@ def test_runtime_sbom_matches_nix_store_closure(demo_flake: Path, tmp_path: Path
     # dependencies are exactly Nix's references (self-references dropped)
     refs = {p: sorted(r for r in store_query("--references", p) if r != p) for p in expected | {out_path}}
     assert {d["ref"]: d.get("dependsOn", []) for d in doc["dependencies"]} == refs
-    # NAR hashes in hex, as nix-store --dump | sha256 would give
+    # the NAR hash as Nix states it (nix-store --dump | sha256sum reproduces it), labelled as such
     app = subprocess.run(["nix-store", "--dump", out_path], check=True, capture_output=True).stdout
     import hashlib
 
-    assert root["hashes"] == [{"alg": "SHA-256", "content": hashlib.sha256(app).hexdigest()}]
+    nar = subprocess.run(["nix-store", "-q", "--hash", out_path], check=True, capture_output=True, text=True)
+    from nix_attest.nix.hashes import to_hex
+
+    assert to_hex(props(root)["nix:narinfo:nar_hash"][0]) == to_hex(nar.stdout.strip())
+    assert load_sbom(tmp_path / "sbom.json").root.nar_sha256 == hashlib.sha256(app).hexdigest()
     assert props(root)["nix:narinfo:nar_size"] == [str(len(app))]
+    # the demo's outputs are single files: SHA-256 and SHA-512 of the file, as sha256sum prints them
+    data = Path(out_path).read_bytes()
+    assert root["hashes"] == [
+        {"alg": "SHA-256", "content": hashlib.sha256(data).hexdigest()},
+        {"alg": "SHA-512", "content": hashlib.sha512(data).hexdigest()},
+    ]
 
 
 def test_runtime_sbom_carries_nix_metadata(demo_flake: Path, tmp_path: Path) -> None:
     doc = sbom(tmp_path, f"path:{demo_flake}#default")
     root = doc["metadata"]["component"]
     assert (root["name"], root["version"]) == ("hello-app", "1.0.0")
-    assert root["licenses"] == [{"license": {"id": "GPL-3.0-or-later"}}]
+    assert root["licenses"] == [{"license": {"id": "GPL-3.0-or-later", "acknowledgement": "declared"}}]
     assert root["purl"] == "pkg:nix/hello-app@1.0.0"
     comps = by_name(doc)
     assert set(comps) == {"libgreet", "greet-cli"}  # build-tool and the source are build-time only
@@ -76,7 +86,10 @@ def test_runtime_sbom_carries_nix_metadata(demo_flake: Path, tmp_path: Path) -> 
     assert lib["purl"] == "pkg:generic/libgreet@1.2.0"  # meta.identifiers.purl wins
     assert lib["cpe"].startswith("cpe:2.3:a:example:libgreet:1.2.0")
     assert {"type": "website", "url": "https://example.org/libgreet"} in lib["externalReferences"]
-    assert comps["greet-cli"]["licenses"] == [{"license": {"id": "Apache-2.0"}}, {"license": {"id": "MIT"}}]
+    # a list of licences in meta.license is one SPDX expression: all of them apply (AND)
+    assert comps["greet-cli"]["licenses"] == [
+        {"expression": "Apache-2.0 AND MIT", "acknowledgement": "declared"}
+    ]
     assert all(c["scope"] == "required" for c in doc["components"])
     meta_props = props(doc["metadata"])
     assert meta_props["nix-attest:closure"] == ["runtime"]
@@ -171,7 +184,7 @@ def test_legacy_file_attribute(legacy_file: Path, tmp_path: Path) -> None:
     doc = sbom(tmp_path, "-f", str(legacy_file), "-A", "app")
     root = doc["metadata"]["component"]
     assert (root["name"], root["version"]) == ("legacy-app", "0.5")
-    assert root["licenses"] == [{"license": {"id": "BSD-2-Clause"}}]
+    assert root["licenses"] == [{"license": {"id": "BSD-2-Clause", "acknowledgement": "declared"}}]
     assert [c["name"] for c in doc["components"]] == ["dep-lib"]
     assert doc["components"][0]["version"] == "2.1"
     assert "nix-attest:metadata" in props(doc["components"][0])  # no meta: said so

@@ -20,7 +20,7 @@ def _is_sha256_hex(value: str) -> bool:
 
 def root_subject(sbom: Sbom) -> Subject:
     """The built root output: name = store path, sha256 = NAR sha256 (hex) from the SBOM."""
-    digest = sbom.root.sha256
+    digest = sbom.root.nar_sha256
     if not digest:
         raise InputError(
             f"the SBOM root {sbom.root.store_path} has no SHA-256 NAR hash (it was not built): "

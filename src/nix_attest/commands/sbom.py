@@ -6,8 +6,9 @@ import argparse
 import sys
 
 from ..fsutil import write_atomic
-from ..sbom.cyclonedx import dumps_sbom
+from ..sbom.cyclonedx import SPEC_VERSIONS, dumps_sbom
 from ..sbom.generate import generate_sbom
+from ..sbom.supplier import parse_author
 from .common import add_installable_args, installable_from, report_rebuild
 
 
@@ -26,7 +27,17 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     p.add_argument("--closure", choices=("runtime", "buildtime"), help="which closure to describe")
     p.add_argument("--no-build", action="store_true", help="derive the buildtime SBOM from evaluation alone")
-    p.add_argument("--spec-version", choices=("1.6", "1.5"), default="1.6", help="CycloneDX version (1.6)")
+    p.add_argument(
+        "--spec-version",
+        choices=sorted(SPEC_VERSIONS),
+        default=SPEC_VERSIONS[0],
+        help="CycloneDX version (1.6)",
+    )
+    p.add_argument(
+        "--author",
+        metavar="'NAME <EMAIL|URL>'",
+        help="who the SBOM is by (default on GitHub Actions: the repository owner and its URL)",
+    )
     p.add_argument(
         "--check-reproducible",
         action="store_true",
@@ -43,6 +54,7 @@ def run(args: argparse.Namespace) -> int:
         build=not args.no_build,
         check_reproducible=args.check_reproducible,
         quiet=args.quiet,
+        author=parse_author(args.author) if args.author else None,
     )
     text = dumps_sbom(sbom, args.spec_version)
     if args.output == "-":

@@ -21,6 +21,13 @@ class MetaLicense:
 
 
 @dataclass(frozen=True, slots=True)
+class Maintainer:
+    name: str | None
+    email: str | None = None
+    github: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class PackageMeta:
     drv_path: str
     pname: str | None
@@ -34,6 +41,8 @@ class PackageMeta:
     possible_cpes: tuple[str, ...] = ()
     cpe_parts: tuple[str | None, str | None, str | None] = (None, None, None)  # part, vendor, product
     known_vulnerabilities: tuple[str, ...] = ()
+    position: str | None = None  # meta.position: "<file>:<line>" of the package's definition
+    maintainers: tuple[Maintainer, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,5 +112,15 @@ def parse_eval(text: str, label: str) -> EvalResult:
             possible_cpes=_strings(p.get("possibleCPEs"), MAX_CPES, 300),
             cpe_parts=(_string(p.get("cpePart")), _string(p.get("cpeVendor")), _string(p.get("cpeProduct"))),
             known_vulnerabilities=_strings(p.get("knownVulnerabilities"), MAX_KNOWN_VULNERABILITIES, 1000),
+            position=_str(p.get("position")),
+            maintainers=tuple(
+                Maintainer(name=_str(x.get("name")), email=_str(x.get("email")), github=_str(x.get("github")))
+                for x in p.get("maintainers") or []
+                if isinstance(x, dict) and (x.get("name") or x.get("email") or x.get("github"))
+            ),
         )
     return EvalResult(drv_path=str(doc["drvPath"]), packages=packages)
+
+
+def _str(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None

@@ -33,6 +33,12 @@ let
     if l == null then [ ]
     else if isList l then filter (x: x != null) (map (x: deep (lic1 x) null) l)
     else filter (x: x != null) [ (deep (lic1 l) null) ];
+  person = x:
+    if isString x then { name = x; }
+    else if isAttrs x then { name = str (x.name or null); email = str (x.email or null); github = str (x.github or null); }
+    else null;
+  maintainersOf = m: let l = shallow (m.maintainers or null) null; in
+    if isList l then filter (x: x != null) (map (x: deep (person x) null) l) else [ ];
   depsOf = d:
     let
       attrs = shallow (d.drvAttrs or { }) { };
@@ -68,6 +74,9 @@ let
       cpeVendor = str (parts.vendor or null);
       cpeProduct = str (parts.product or null);
       knownVulnerabilities = if hasMeta then strList (m.knownVulnerabilities or [ ]) else [ ];
+      # where the package is defined ("/nix/store/...-source/pkgs/foo.nix:12"): which flake supplies it
+      position = if hasMeta then str (m.position or null) else null;
+      maintainers = if hasMeta then maintainersOf m else [ ];
     };
 in {
   isDerivation = isDrv root;

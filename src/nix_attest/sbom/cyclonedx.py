@@ -1,4 +1,4 @@
-"""Serialise an :class:`Sbom` to CycloneDX JSON (1.6 or 1.5), byte-deterministically.
+"""Serialise an :class:`Sbom` to CycloneDX JSON (1.7, 1.6 or 1.5), byte-deterministically.
 
 Field values come from cyclonedx-python-lib's model enums (component types, hash algorithms,
 external reference types, its SPDX id list), and the result is validated against the schema files it
@@ -25,7 +25,7 @@ from cyclonedx.spdx import is_supported_id
 from .. import TOOL_NAME, TOOL_URL
 from ..fsutil import write_atomic
 from .licenses import is_compound
-from .model import Component, License, Patch, Sbom
+from .model import Component, License, Party, Patch, Sbom
 from .validate import validate_document
 
 SERIAL_NAMESPACE = uuid.UUID("6f1d0a6e-4b53-5c3e-9d7e-6e69782d6174")  # fixed namespace for UUIDv5 serials
@@ -40,11 +40,18 @@ SOURCE = ExternalReferenceType.SOURCE_DISTRIBUTION.value
 VCS = ExternalReferenceType.VCS.value
 NVD_DETAIL = "https://nvd.nist.gov/vuln/detail/"
 P = "nix-attest:"  # our property namespace; `nix:` is the registered CycloneDX taxonomy namespace
+SPEC_VERSIONS = ("1.6", "1.5", "1.7")  # what the writer produces (the first is the default)
+
+
+def _acknowledges(spec_version: str) -> bool:
+    """Licence ``acknowledgement`` and ``manufacturer`` exist from CycloneDX 1.6 on."""
+    return spec_version != "1.5"
 
 
 def to_document(sbom: Sbom, spec_version: str = "1.6") -> dict[str, Any]:
     """The CycloneDX document as plain data; :func:`render` fills in the serialNumber."""
     meta = sbom.meta
+    newer = _acknowledges(spec_version)
     metadata: dict[str, Any] = {}
     if meta.timestamp:
         metadata["timestamp"] = meta.timestamp
@@ -67,20 +74,70 @@ def to_document(sbom: Sbom, spec_version: str = "1.6") -> dict[str, Any]:
             }
         )
     metadata["tools"] = {"components": tools}
-    metadata["component"] = component_json(sbom.root, meta.system)
+    if meta.authors:
+        metadata["authors"] = [_contact(a) for a in meta.authors]
+        # the organisation that made the BOM: `manufacturer` from 1.6 on, `manufacture` in 1.5
+        metadata["manufacturer" if newer else "manufacture"] = _entity(meta.authors[0])
+    metadata["component"] = component_json(sbom.root, meta.system, newer)
     metadata["properties"] = _props(_document_properties(sbom))
-    return {
+    doc = {
         "bomFormat": "CycloneDX",
         "specVersion": spec_version,
         "serialNumber": _PLACEHOLDER,
         "version": 1,
         "metadata": metadata,
-        "components": [component_json(c, meta.system) for c in sbom.components],
+        "components": [component_json(c, meta.system, newer) for c in sbom.components],
         "dependencies": [
             {"ref": ref, "dependsOn": list(targets)} if targets else {"ref": ref}
             for ref, targets in sorted(sbom.dependencies.items())
         ],
     }
+    compositions = _compositions(sbom)
+    if compositions:
+        doc["compositions"] = compositions
+    return doc
+
+
+def _compositions(sbom: Sbom) -> list[dict[str, Any]]:
+    """The closure nix-attest enumerated is complete: every component and every dependency edge comes
+    from Nix itself (path-info references, derivation inputs). A component no derivation is known for
+    (a store path whose deriver is gone) has an inventory of its own parts nobody can state: unknown."""
+    if not sbom.meta.complete:
+        return []
+    unknown = sorted(
+        c.ref for c in sbom.components if c.drv_path is None and c.deriver and not c.metadata_found
+    )
+    out: list[dict[str, Any]] = [
+        {"aggregate": "complete", "assemblies": [sbom.root.ref], "dependencies": sorted(sbom.dependencies)}
+    ]
+    if unknown:
+        out.append({"aggregate": "unknown", "assemblies": unknown})
+    return out
+
+
+def _contact(p: Party) -> dict[str, str]:
+    """A CycloneDX organizationalContact (name, email; it has no URL)."""
+    out = {}
+    if p.name or not p.email:
+        out["name"] = p.name or p.url or "unknown"
+    if p.email:
+        out["email"] = p.email
+    return out
+
+
+def _entity(p: Party) -> dict[str, Any]:
+    """A CycloneDX organizationalEntity: name, url[], contact[] (only what is known)."""
+    out: dict[str, Any] = {}
+    if p.name:
+        out["name"] = p.name
+    if p.url:
+        out["url"] = [p.url]
+    people = [_contact(c) for c in p.contacts]
+    if p.email and not p.contacts:
+        people = [{"email": p.email}]
+    if people:
+        out["contact"] = people
+    return out
 
 
 def render(doc: dict[str, Any]) -> str:
@@ -105,6 +162,7 @@ def render(doc: dict[str, Any]) -> str:
             _one_per_line(compact(doc["components"]), '{"type":'),
             ',\n"dependencies":',
             _one_per_line(compact(doc["dependencies"]), '{"ref":'),
+            *((',\n"compositions":', compact(doc["compositions"])) if "compositions" in doc else ()),
             "}\n",
         )
     )
@@ -148,10 +206,14 @@ def _canonical(value: Any) -> str:
 _PLACEHOLDER = "urn:uuid:00000000-0000-0000-0000-000000000000"
 
 
-def component_json(c: Component, system: str | None = None) -> dict[str, Any]:
+def component_json(c: Component, system: str | None = None, newer: bool = True) -> dict[str, Any]:
     """One component. What is the same for (almost) every component is left out to keep large SBOMs
-    small: the system when it is the document's, the outputs when they are just ``out``."""
-    out: dict[str, Any] = {"type": _TYPES[c.kind], "bom-ref": c.ref, "name": c.name}
+    small: the system when it is the document's, the outputs when they are just ``out``. ``newer``:
+    CycloneDX 1.6 or later (licence acknowledgement)."""
+    out: dict[str, Any] = {"type": _TYPES[c.kind], "bom-ref": c.ref}
+    if c.supplier is not None:
+        out["supplier"] = _supplier_json(c.supplier)
+    out["name"] = c.name
     if c.version:
         out["version"] = c.version
     if c.description:
@@ -160,7 +222,7 @@ def component_json(c: Component, system: str | None = None) -> dict[str, Any]:
     hashes = [{"alg": h.alg, "content": h.content} for h in c.hashes if h.alg in _ALGS]
     if hashes:
         out["hashes"] = hashes
-    licenses = licenses_json(c.licenses)
+    licenses = licenses_json(c.licenses, newer)
     if licenses:
         out["licenses"] = licenses
     if c.cpe:
@@ -190,23 +252,35 @@ def _patch_json(patch: Patch) -> dict[str, Any]:
 
 
 @lru_cache(maxsize=4096)
-def licenses_json(licenses: tuple[License, ...]) -> tuple[dict[str, Any], ...]:
-    """CycloneDX ``licenses``: one compound ``expression``, or a list of single licences
-    (cached: a large graph has few distinct licence sets; callers must not mutate the result)."""
+def _supplier_json(p: Party) -> dict[str, Any]:
+    return _entity(p)
+
+
+@lru_cache(maxsize=4096)
+def licenses_json(licenses: tuple[License, ...], newer: bool = True) -> tuple[dict[str, Any], ...]:
+    """CycloneDX ``licenses``: one compound ``expression``, or a list of single licences, each with its
+    ``acknowledgement`` (declared/concluded) from 1.6 on (cached: a large graph has few distinct
+    licence sets; callers must not mutate the result)."""
     if not licenses:
         return ()
+    first = licenses[0]
     if (
         len(licenses) == 1
-        and licenses[0].expression
-        and (is_compound(licenses[0].expression) or not is_supported_id(licenses[0].expression))
+        and first.expression
+        and (is_compound(first.expression) or not is_supported_id(first.expression))
     ):
-        return ({"expression": licenses[0].expression},)
+        expr: dict[str, Any] = {"expression": first.expression}
+        if newer and first.acknowledgement:
+            expr["acknowledgement"] = first.acknowledgement
+        return (expr,)
     items = []
     for lic in licenses:
         if lic.expression and not is_compound(lic.expression) and is_supported_id(lic.expression):
             entry: dict[str, Any] = {"id": lic.expression}
         else:
             entry = {"name": lic.expression or lic.name or "unknown"}
+        if newer and lic.acknowledgement:
+            entry["acknowledgement"] = lic.acknowledgement
         if lic.url:
             entry["url"] = lic.url
         items.append({"license": entry})
@@ -252,6 +326,8 @@ def _component_properties(c: Component, system: str | None) -> Iterator[tuple[st
         if fod.rev:
             yield "nix:fod:rev", fod.rev
     yield f"{P}closure", ",".join(c.closures)
+    if c.license_from:
+        yield f"{P}license:concluded_from", c.license_from
     if c.outputs and c.outputs != ("out",):
         yield f"{P}outputs", ",".join(c.outputs)
     if not c.metadata_found:
@@ -264,6 +340,8 @@ def _document_properties(sbom: Sbom) -> Iterator[tuple[str, str]]:
     meta = sbom.meta
     yield f"{P}installable", meta.installable
     yield f"{P}closure", meta.closure
+    if meta.timestamp_source:
+        yield f"{P}timestamp:source", meta.timestamp_source
     if meta.system:
         yield f"{P}system", meta.system
     if meta.flake:

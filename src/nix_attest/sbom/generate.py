@@ -7,7 +7,6 @@ import os
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
 from pathlib import Path
 
 from .. import __version__
@@ -15,14 +14,15 @@ from ..errors import InputError, UsageError
 from ..nix import build as nixbuild
 from ..nix.derivations import show_derivations, show_derivations_of
 from ..nix.drv import Derivation
-from ..nix.flake import flake_metadata
+from ..nix.flake import flake_metadata, flake_source_paths
 from ..nix.installable import Installable, parse_installable
 from ..nix.meta import PackageMeta, evaluate
 from ..nix.names import parse_package_name, store_path_name
 from ..nix.pathinfo import PathInfo
 from ..nix.runner import Nix
 from ..vuln.identify import choose_cpe, cve_ids, purl_from_git, purl_from_url
-from .licenses import is_compound, make_license
+from .filehash import file_hashes
+from .licenses import combine, make_license
 from .model import (
     Closure,
     Component,
@@ -32,11 +32,16 @@ from .model import (
     Hash,
     License,
     OutputCheck,
+    Party,
     Patch,
     Sbom,
     SbomMeta,
 )
 from .purl import nix_purl, valid_purl
+from .supplier import Origins, default_author, github_owner, origins
+from .timestamp import document_timestamp, source_date_epoch
+
+__all__ = ["Generated", "SbomGenerator", "SbomRequest", "generate", "generate_sbom", "source_date_epoch"]
 
 _CDX_ALG = {"sha256": "SHA-256", "sha512": "SHA-512", "sha1": "SHA-1", "md5": "MD5"}
 _CHUNK = 500  # store paths per `nix path-info` call (stays far below ARG_MAX)
@@ -49,8 +54,10 @@ class SbomRequest:
     closure: Closure | None = None
     build: bool = True
     check_reproducible: bool = False
-    timestamp: str | None = None  # ISO 8601, from SOURCE_DATE_EPOCH only
+    timestamp: str | None = None  # ISO 8601, from SOURCE_DATE_EPOCH (else see sbom.timestamp)
     with_buildtime: bool = False  # also the evaluation-only buildtime SBOM (for a runtime request)
+    author: Party | None = None  # who the SBOM is by (--author, else the GitHub repository owner)
+    owner: Party | None = None  # who supplies the repository's own packages (repository owner)
 
 
 @dataclass(frozen=True)
@@ -79,6 +86,7 @@ def generate_sbom(
     check_reproducible: bool = False,
     quiet: bool = False,
     nix: Nix | None = None,
+    author: Party | None = None,
 ) -> Sbom:
     return generate(
         installable,
@@ -89,6 +97,7 @@ def generate_sbom(
         check_reproducible=check_reproducible,
         quiet=quiet,
         nix=nix,
+        author=author,
     ).sbom
 
 
@@ -103,8 +112,12 @@ def generate(
     with_buildtime: bool = False,
     quiet: bool = False,
     nix: Nix | None = None,
+    author: Party | None = None,
 ) -> Generated:
-    """Like :func:`generate_sbom`, with the built outputs and (``with_buildtime``) the buildtime SBOM."""
+    """Like :func:`generate_sbom`, with the built outputs and (``with_buildtime``) the buildtime SBOM.
+    ``author`` defaults, on GitHub Actions, to the repository owner."""
+    env = os.environ
+    on_github = github_owner(env)
     request = SbomRequest(
         installable=installable
         if isinstance(installable, Installable)
@@ -112,8 +125,10 @@ def generate(
         closure=closure,
         build=build,
         check_reproducible=check_reproducible,
-        timestamp=source_date_epoch(os.environ.get("SOURCE_DATE_EPOCH")),  # checked before any Nix call
+        timestamp=source_date_epoch(env.get("SOURCE_DATE_EPOCH")),  # checked before any Nix call
         with_buildtime=with_buildtime,
+        author=default_author(env, author),
+        owner=on_github[1] if on_github else author,
     )
     return SbomGenerator(nix or Nix(quiet=quiet)).generate(request)
 
@@ -154,6 +169,13 @@ class SbomGenerator:
                     raise UsageError(f"cannot rebuild {inst.text}: its deriver is unknown")
             drvs = graph.result() if graph else show_derivations(self.nix, drv_path) if drv_path else {}
             flake_info = flake.result() if flake else None
+        source_paths = (
+            flake_source_paths(self.nix, inst.flake_ref)
+            if inst.flake_ref and flake_info and flake_info.lock_tree
+            else None
+        )
+        where = origins(flake=flake_info, kind=inst.kind, owner=req.owner, source_paths=source_paths)
+        timestamp, timestamp_source = document_timestamp(req.timestamp, flake_info, inst)
         if drv_path and drv_path not in drvs:
             raise InputError(f"nix derivation show did not list {drv_path}")
 
@@ -175,6 +197,8 @@ class SbomGenerator:
                 for r in nixbuild.rebuild(self.nix, drv_path, sorted(set(outputs.values())))
             )
 
+        # what was built (or substituted) for a buildtime closure: its outputs can be hashed too
+        built = self._present_outputs(drvs) if closure == "buildtime" and req.build else {}
         root_drv = drvs.get(drv_path) if drv_path else None
         sbom_meta = SbomMeta(
             installable=inst.describe(),
@@ -183,10 +207,12 @@ class SbomGenerator:
             nix_version=self.nix.version.text,
             system=root_drv.system if root_drv else None,
             flake=flake_info,
-            timestamp=req.timestamp,
+            timestamp=timestamp,
+            timestamp_source=timestamp_source,
             reproducibility=checks,
+            authors=(req.author,) if req.author else (),
         )
-        assembler = _Assembler(drvs, meta, runtime_infos, checks)
+        assembler = _Assembler(drvs, meta, runtime_infos, checks, where, built)
         if closure == "runtime":
             root, components, deps = assembler.runtime(drv_path, outputs)
         else:
@@ -197,7 +223,7 @@ class SbomGenerator:
         buildtime = None
         if req.with_buildtime and closure == "runtime" and drv_path:
             # exactly what an evaluation-only (--no-build) run gives: no runtime facts, no rebuild
-            bt_root, bt_components, bt_deps = _Assembler(drvs, meta, {}, None).buildtime(
+            bt_root, bt_components, bt_deps = _Assembler(drvs, meta, {}, None, where).buildtime(
                 drv_path, self._source_infos(drvs)
             )
             bt_meta = replace(sbom_meta, closure="buildtime", reproducibility=None)
@@ -205,10 +231,20 @@ class SbomGenerator:
         return Generated(sbom=sbom, outputs=_main_first(outputs), buildtime=buildtime)
 
     def _source_infos(self, drvs: dict[str, Derivation]) -> dict[str, PathInfo]:
-        srcs = sorted({s for d in drvs.values() for s in d.input_srcs})
+        return self._infos(sorted({s for d in drvs.values() for s in d.input_srcs}))
+
+    def _present_outputs(self, drvs: dict[str, Derivation]) -> dict[str, PathInfo]:
+        """Path info of every derivation output that is in the local store (a substituted build
+        leaves out build-only dependencies; those keep their declared facts only)."""
+        paths = sorted(
+            {o.path for d in drvs.values() for o in d.outputs if o.path and os.path.lexists(o.path)}
+        )
+        return self._infos(paths)
+
+    def _infos(self, paths: list[str]) -> dict[str, PathInfo]:
         infos: dict[str, PathInfo] = {}
-        for i in range(0, len(srcs), _CHUNK):
-            infos.update(nixbuild.path_info(self.nix, srcs[i : i + _CHUNK]))
+        for i in range(0, len(paths), _CHUNK):
+            infos.update(nixbuild.path_info(self.nix, paths[i : i + _CHUNK]))
         return infos
 
 
@@ -220,16 +256,6 @@ def _main_first(outputs: dict[str, str]) -> tuple[str, ...]:
     return (main, *sorted(set(outputs.values()) - {main}))
 
 
-def source_date_epoch(raw: str | None) -> str | None:
-    """The SBOM timestamp: ``SOURCE_DATE_EPOCH`` (seconds since 1970) as ISO 8601 UTC, else none."""
-    if not raw:
-        return None
-    try:
-        return datetime.fromtimestamp(int(raw), tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-    except (ValueError, OverflowError, OSError) as exc:
-        raise UsageError(f"SOURCE_DATE_EPOCH must be seconds since 1970, got {raw!r}") from exc
-
-
 class _Assembler:
     """Turns Nix's graph and metadata into components and the exact dependency map."""
 
@@ -239,10 +265,14 @@ class _Assembler:
         meta: dict[str, PackageMeta],
         runtime_infos: dict[str, PathInfo],
         checks: tuple[OutputCheck, ...] | None,
+        where: Origins | None = None,
+        built: dict[str, PathInfo] | None = None,
     ) -> None:
         self.drvs = drvs
         self.meta = meta
         self.infos = runtime_infos
+        self.origins = where or Origins()
+        self.built = built or {}  # buildtime outputs present in the store (not in the runtime closure)
         self.checks = {c.path: c.reproducible for c in checks or ()}
         self.out_to_drv: dict[str, Derivation] = {}
         for d in drvs.values():
@@ -294,11 +324,7 @@ class _Assembler:
             is_source=fixed is not None,
         )
         ecosystem = _ecosystem_purl(fixed) if fixed else None
-        hashes: tuple[Hash, ...] = ()
-        if info is not None and info.nar_sha256:
-            hashes = (Hash("SHA-256", info.nar_sha256),)
-        elif fixed is not None and fixed.algo in _CDX_ALG:
-            hashes = (Hash(_CDX_ALG[fixed.algo], fixed.hash_hex),)
+        hashes = _hashes(ref if info is not None else None, fixed)
         return Component(
             ref=ref,
             name=name,
@@ -316,6 +342,9 @@ class _Assembler:
             cpe_candidates=choice.candidates if choice else (),
             patches=self.patches(d),
             known_vulnerabilities=m.known_vulnerabilities if m else (),
+            supplier=self.origins.supplier(
+                m.position if m else None, m.maintainers if m else (), root=kind == "application"
+            ),
             hashes=hashes,
             nar_hash=info.nar_hash if info else None,
             nar_size=info.nar_size if info else None,
@@ -350,11 +379,12 @@ class _Assembler:
             kind="file",
             purl=nix_purl(name, version),
             closures=closures,
-            hashes=(Hash("SHA-256", info.nar_sha256),) if info and info.nar_sha256 else (),
+            hashes=_hashes(path if info is not None else None, None),
             nar_hash=info.nar_hash if info else None,
             nar_size=info.nar_size if info else None,
             deriver=info.deriver if info else None,
             metadata_found=False,
+            supplier=self.origins.supplier(None),
         )
 
     def for_path(
@@ -365,7 +395,31 @@ class _Assembler:
         if d is not None:
             return self.from_drv(d, ref=path, closures=closures, kind=kind, info=info)
         c = self.from_path(path, info, closures)
+        if kind == "application":  # the root: what the user asked for
+            return replace(c, kind=kind, supplier=self.origins.supplier(None, root=True))
         return replace(c, kind=kind) if kind else c
+
+    def _source_licences(
+        self, refs: dict[str, str], components: dict[str, Component]
+    ) -> dict[str, tuple[str, tuple[License, ...]]]:
+        """Sources with no licence of their own (a fetched tarball) that are the ``src`` of packages
+        declaring one licence: the source is concluded to be under that licence. A source several
+        packages with different licences share gets none."""
+        found: dict[str, dict[tuple[License, ...], str]] = {}
+        for path, d in self.drvs.items():
+            consumer = components.get(refs[path])
+            if consumer is None or not consumer.licenses:
+                continue
+            for src in _consumers(d):
+                target = components.get(src)
+                if target is not None and not target.licenses and target.kind == "file":
+                    found.setdefault(src, {}).setdefault(consumer.licenses, consumer.ref)
+        out: dict[str, tuple[str, tuple[License, ...]]] = {}
+        for src, options in found.items():
+            if len(options) == 1:
+                lics, origin = next(iter(options.items()))
+                out[src] = (origin, tuple(replace(lic, acknowledgement="concluded") for lic in lics))
+        return out
 
     # --- closures -----------------------------------------------------------------------------
 
@@ -401,7 +455,7 @@ class _Assembler:
         root: Component | None = None
         for path, d in self.drvs.items():
             ref = refs[path]
-            info = self.infos.get(ref)
+            info = self.infos.get(ref) or self.built.get(ref)
             comp = self.from_drv(
                 d,
                 ref=ref,
@@ -419,6 +473,9 @@ class _Assembler:
                 components[src] = self.from_path(src, src_infos.get(src), closures_of(src))
                 deps.setdefault(src, ())
         assert root is not None
+        for ref, lic_from in self._source_licences(refs, {**components, root.ref: root}).items():
+            c = components[ref]
+            components[ref] = replace(c, licenses=lic_from[1], license_from=lic_from[0])
         return (
             root,
             tuple(components[k] for k in sorted(components)),
@@ -435,15 +492,32 @@ def _ecosystem_purl(fixed: FixedOutput) -> str | None:
     return None
 
 
+def _consumers(d: Derivation) -> set[str]:
+    """The store paths a derivation takes as its source (``src``, ``srcs``)."""
+    return set((d.env.get("src") or "").split()) | set((d.env.get("srcs") or "").split())
+
+
 def _licenses(m: PackageMeta) -> tuple[License, ...]:
+    """meta.license as the package declares it: several licences become one SPDX expression joined with
+    AND (a nixpkgs list means the package is under all of them, as the policy engine reads it)."""
     made = [make_license(x.spdx_id, x.full_name, x.short_name, x.url) for x in m.licenses]
-    found = [lic for lic in made if lic is not None]
-    if any(lic.expression and is_compound(lic.expression) for lic in found) and len(found) > 1:
-        # CycloneDX allows one expression OR a list of single licences: combine conservatively
-        parts = [f"({lic.expression})" if lic.expression else None for lic in found]
-        if all(parts):
-            return (License(expression=" AND ".join(p for p in parts if p)),)
-    return _dedupe(found)
+    return combine(_dedupe(lic for lic in made if lic is not None), "declared")
+
+
+def _hashes(path: str | None, fixed: FixedOutput | None) -> tuple[Hash, ...]:
+    """Hashes anyone can check against the file itself: a flat fixed-output derivation's declared
+    hash, and SHA-256 + SHA-512 of a single-file store path that is present. A directory has none here
+    (its NAR hash is stated as such, ``nix:narinfo:nar_hash``)."""
+    found: dict[str, str] = {}
+    if fixed is not None and fixed.method == "flat" and fixed.algo in _CDX_ALG and fixed.hash_hex:
+        found[_CDX_ALG[fixed.algo]] = fixed.hash_hex
+    if path is not None:
+        for h in file_hashes(path):
+            found.setdefault(h.alg, h.content)
+    return tuple(Hash(alg, found[alg]) for alg in _ALG_ORDER if alg in found)
+
+
+_ALG_ORDER = ("MD5", "SHA-1", "SHA-256", "SHA-512")
 
 
 def _dedupe(items: Iterable[License]) -> tuple[License, ...]:

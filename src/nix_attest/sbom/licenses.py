@@ -6,7 +6,7 @@ from functools import lru_cache
 
 from license_expression import ExpressionError, Licensing, get_spdx_licensing
 
-from .model import License
+from .model import Acknowledgement, License
 
 
 @lru_cache(maxsize=1)
@@ -46,3 +46,20 @@ def make_license(
     if url:
         return License(url=url)
     return None
+
+
+def combine(licenses: tuple[License, ...], acknowledgement: Acknowledgement | None) -> tuple[License, ...]:
+    """One SPDX expression for several SPDX licences, ANDed (``Apache-2.0 AND MIT``); a list that
+    has a licence without an SPDX id stays a list (an expression cannot carry free text). Each result
+    carries ``acknowledgement``."""
+    if len(licenses) > 1 and all(lic.expression for lic in licenses):
+        parts = [
+            f"({lic.expression})" if is_compound(lic.expression or "") else lic.expression for lic in licenses
+        ]
+        expr = normalise_spdx(" AND ".join(p for p in parts if p))
+        if expr:
+            return (License(expression=expr, acknowledgement=acknowledgement),)
+    return tuple(
+        License(expression=lic.expression, name=lic.name, url=lic.url, acknowledgement=acknowledgement)
+        for lic in licenses
+    )

@@ -1,8 +1,8 @@
 """nix-attest's own SBOM model: plain frozen records, independent of any output format.
 
-The builder (``sbom.build``) makes an :class:`Sbom` from Nix data; the CycloneDX writer
-(``sbom.cyclonedx``) serialises it; the reader (``sbom.read``) parses a CycloneDX JSON document
-back into it. Policy, diff, report and attest consume only these records.
+The generator (``sbom.generate``) makes an :class:`Sbom` from Nix data; the format modules
+(``sbom.formats``: CycloneDX, SPDX) serialise it; the reader (``sbom.read``) parses a document back
+into it. Policy, diff, report and attest consume only these records.
 """
 
 from __future__ import annotations
@@ -11,9 +11,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
+from ..errors import InputError
 from ..nix.flake import FlakeInfo, FlakeInput
+from ..nix.hashes import to_hex
 
 __all__ = [
+    "Acknowledgement",
     "Closure",
     "Component",
     "ComponentKind",
@@ -23,6 +26,7 @@ __all__ = [
     "Hash",
     "License",
     "OutputCheck",
+    "Party",
     "Patch",
     "Sbom",
     "SbomMeta",
@@ -30,6 +34,9 @@ __all__ = [
 
 Closure = Literal["runtime", "buildtime"]
 ComponentKind = Literal["application", "library", "file"]
+# CycloneDX 1.6 licence acknowledgement: "declared" by the package's own metadata (meta.license),
+# "concluded" by nix-attest (a source tarball carries the licence of the package built from it)
+Acknowledgement = Literal["declared", "concluded"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +46,7 @@ class License:
     expression: str | None = None
     name: str | None = None
     url: str | None = None
+    acknowledgement: Acknowledgement | None = None
 
     def label(self) -> str:
         return self.expression or self.name or self.url or "unknown"
@@ -53,6 +61,20 @@ class FixedOutput:
     hash_hex: str
     urls: tuple[str, ...] = ()
     rev: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Party:
+    """An organisation or person: the SBOM's author, a component's supplier (who supplies the package
+    definition) or one of its contacts (a maintainer). Only what is known is set."""
+
+    name: str | None = None
+    url: str | None = None
+    email: str | None = None
+    contacts: tuple[Party, ...] = ()
+
+    def label(self) -> str:
+        return self.name or self.url or self.email or "unknown"
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +121,8 @@ class Component:
     cpe_candidates: tuple[str, ...] = ()  # further CPEs worth matching (possibleCPEs, other vendors)
     patches: tuple[Patch, ...] = ()
     known_vulnerabilities: tuple[str, ...] = ()  # meta.knownVulnerabilities (free text)
+    supplier: Party | None = None  # None: unknown (SPDX NOASSERTION; CycloneDX leaves it out)
+    license_from: str | None = None  # the ref whose declared licence a concluded licence comes from
 
     @property
     def is_runtime(self) -> bool:
@@ -110,10 +134,23 @@ class Component:
 
     @property
     def sha256(self) -> str | None:
+        """SHA-256 of the file itself (single-file paths and flat sources only)."""
         for h in self.hashes:
             if h.alg == "SHA-256":
                 return h.content
         return None
+
+    @property
+    def nar_sha256(self) -> str | None:
+        """The NAR hash as hex: what ``nix-store --dump PATH | sha256sum`` prints (the attestation
+        subject digest of a store path)."""
+        if not self.nar_hash:
+            return None
+        try:
+            algo, digest = to_hex(self.nar_hash)
+        except InputError:
+            return None
+        return digest if algo == "sha256" else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,9 +172,12 @@ class SbomMeta:
     nix_version: str | None = None
     system: str | None = None
     flake: FlakeInfo | None = None
-    timestamp: str | None = None  # ISO 8601 UTC; only from SOURCE_DATE_EPOCH
+    timestamp: str | None = None  # ISO 8601 UTC (see generate.document_timestamp for its sources)
+    timestamp_source: str | None = None  # "SOURCE_DATE_EPOCH", "flake" or "commit"
     reproducibility: tuple[OutputCheck, ...] | None = None  # None: not checked
     serial_number: str | None = None  # set by the writer / reader
+    authors: tuple[Party, ...] = ()  # who the SBOM is by (--author; on GitHub the repository owner)
+    complete: bool = True  # every component's graph edges come from Nix (False for foreign SBOMs)
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from ..errors import InputError
 from ..nix.names import store_path_name
 from ..untrusted import json_problem, loads_json
 from .model import (
+    Acknowledgement,
     Closure,
     Component,
     ComponentKind,
@@ -22,6 +23,7 @@ from .model import (
     Hash,
     License,
     OutputCheck,
+    Party,
     Patch,
     Sbom,
     SbomMeta,
@@ -109,8 +111,11 @@ def from_document(doc: Any, *, source: str = "SBOM") -> Sbom:
         system=system,
         flake=_flake(doc_props),
         timestamp=metadata.get("timestamp"),
+        timestamp_source=_first(doc_props, f"{P}timestamp:source"),
         reproducibility=checks,
         serial_number=doc.get("serialNumber"),
+        authors=_authors(metadata),
+        complete=_complete(doc, root.ref),
     )
     return Sbom(root=root, components=components, dependencies=dict(sorted(deps.items())), meta=meta)
 
@@ -129,18 +134,70 @@ def _first(props: dict[str, list[str]], name: str) -> str | None:
     return values[0] if values else None
 
 
+def _ack(value: Any) -> Acknowledgement | None:
+    return cast(Acknowledgement, value) if value in ("declared", "concluded") else None
+
+
 def _licenses(items: Any) -> tuple[License, ...]:
     out = []
     for item in items or []:
         if "expression" in item:
-            out.append(License(expression=str(item["expression"])))
+            out.append(
+                License(expression=str(item["expression"]), acknowledgement=_ack(item.get("acknowledgement")))
+            )
             continue
         lic = item.get("license") or {}
+        ack = _ack(lic.get("acknowledgement"))
         if lic.get("id"):
-            out.append(License(expression=str(lic["id"]), url=lic.get("url")))
+            out.append(License(expression=str(lic["id"]), url=lic.get("url"), acknowledgement=ack))
         elif lic.get("name") or lic.get("url"):
-            out.append(License(name=lic.get("name"), url=lic.get("url")))
+            out.append(License(name=lic.get("name"), url=lic.get("url"), acknowledgement=ack))
     return tuple(out)
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _party(entity: Any) -> Party | None:
+    """A CycloneDX organizationalEntity as a :class:`Party` (first URL; contacts as parties)."""
+    if not isinstance(entity, dict):
+        return None
+    urls = entity.get("url")
+    url = _text(urls[0]) if isinstance(urls, list) and urls else None
+    contacts = tuple(
+        Party(name=_text(c.get("name")), email=_text(c.get("email")))
+        for c in entity.get("contact") or []
+        if isinstance(c, dict)
+    )
+    if len(contacts) == 1 and contacts[0].name is None and entity.get("name") is not None:
+        return Party(name=_text(entity.get("name")), url=url, email=contacts[0].email)
+    party = Party(name=_text(entity.get("name")), url=url, contacts=contacts)
+    return party if party != Party() else None
+
+
+def _authors(metadata: dict[str, Any]) -> tuple[Party, ...]:
+    """``metadata.authors``, with the URL of ``manufacturer`` (1.6+) or ``manufacture`` (1.5)."""
+    entity = _party(metadata.get("manufacturer") or metadata.get("manufacture"))
+    out = []
+    for a in metadata.get("authors") or []:
+        if isinstance(a, dict):
+            name, email = _text(a.get("name")), _text(a.get("email"))
+            url = entity.url if entity and entity.name == name else None
+            out.append(Party(name=name, url=url, email=email))
+    return tuple(out)
+
+
+def _complete(doc: dict[str, Any], root_ref: str) -> bool:
+    """Whether the document says its inventory from the root is complete."""
+    for comp in doc.get("compositions") or []:
+        if (
+            isinstance(comp, dict)
+            and comp.get("aggregate") == "complete"
+            and root_ref in (comp.get("assemblies") or [])
+        ):
+            return True
+    return False
 
 
 def _component(c: dict[str, Any], *, default_closure: Closure, system: str | None) -> Component:
@@ -180,6 +237,7 @@ def _component(c: dict[str, Any], *, default_closure: Closure, system: str | Non
     ref = str(c.get("bom-ref") or c.get("purl") or c.get("name"))
     outputs = _first(props, f"{P}outputs")
     drv_path = _first(props, f"{P}drv_path")
+    supplier = _party(c.get("supplier"))
     return Component(
         ref=ref,
         name=str(c.get("name") or ""),
@@ -206,6 +264,8 @@ def _component(c: dict[str, Any], *, default_closure: Closure, system: str | Non
         cpe_candidates=tuple(props.get(f"{P}cpe:candidate", [])),
         patches=_patches(c.get("pedigree")),
         known_vulnerabilities=tuple(props.get(f"{P}known_vulnerability", [])),
+        supplier=supplier,
+        license_from=_first(props, f"{P}license:concluded_from"),
     )
 
 

@@ -17,7 +17,6 @@ import jsonschema_rs
 
 from ..errors import InputError
 
-SPEC_VERSIONS = ("1.6", "1.5")  # what the writer produces
 READABLE_VERSIONS = ("1.2", "1.3", "1.4", "1.5", "1.6", "1.7")  # what the reader validates and accepts
 
 

@@ -1,0 +1,122 @@
+"""Who made the SBOM and who supplies each component: parsing, the lock tree, the mapping."""
+
+from __future__ import annotations
+
+import pytest
+
+from nix_attest.errors import UsageError
+from nix_attest.nix.flake import LockedRef, parse_flake_metadata
+from nix_attest.nix.meta import Maintainer
+from nix_attest.sbom.licenses import combine
+from nix_attest.sbom.model import License, Party
+from nix_attest.sbom.supplier import default_author, locked_supplier, origins, parse_author
+
+
+@pytest.mark.parametrize(
+    ("text", "party"),
+    [
+        ("ACME Corp <sbom@acme.example>", Party(name="ACME Corp", email="sbom@acme.example")),
+        ("ACME <https://acme.example/sbom>", Party(name="ACME", url="https://acme.example/sbom")),
+        ("Jane Doe", Party(name="Jane Doe")),
+        ("<jane@example.org>", Party(email="jane@example.org")),
+    ],
+)
+def test_parse_author(text: str, party: Party) -> None:
+    assert parse_author(text) == party
+
+
+@pytest.mark.parametrize("bad", ["<>", "a <b>", "a <javascript:alert(1)>", "x\ny", "a" * 400])
+def test_bad_author(bad: str) -> None:
+    with pytest.raises(UsageError, match="--author"):
+        parse_author(bad)
+
+
+def test_default_author_on_github() -> None:
+    env = {"GITHUB_REPOSITORY": "octo/widgets", "GITHUB_SERVER_URL": "https://ghe.example/"}
+    assert default_author(env) == Party(name="octo", url="https://ghe.example/octo")
+    assert default_author(env, Party(name="given")) == Party(name="given")
+    assert default_author({}) is None
+
+
+LOCK = {
+    "nodes": {
+        "root": {"inputs": {"nixpkgs": "nixpkgs", "utils": "utils"}},
+        "nixpkgs": {"locked": {"type": "github", "owner": "NixOS", "repo": "nixpkgs", "rev": "a" * 40}},
+        "utils": {
+            "inputs": {"nixpkgs": ["nixpkgs"], "systems": "systems"},
+            "locked": {"type": "git", "url": "https://git.example.org/utils.git", "rev": "b" * 40},
+        },
+        "systems": {"locked": {"type": "path", "path": "/home/me/systems"}},
+    },
+    "root": "root",
+    "version": 7,
+}
+
+
+def test_lock_tree_resolves_follows_and_names_owners() -> None:
+    info = parse_flake_metadata(
+        {"locked": {"type": "path", "path": "/src"}, "locks": LOCK, "path": "/nix/store/x-source"}, "."
+    )
+    tree = dict(info.lock_tree)
+    assert set(tree) == {("nixpkgs",), ("utils",), ("utils", "systems")}  # the follows is nixpkgs itself
+    assert info.local and info.path == "/nix/store/x-source"
+    assert locked_supplier(tree[("nixpkgs",)]) == Party(name="NixOS", url="https://github.com/NixOS/nixpkgs")
+    assert locked_supplier(tree[("utils",)]) == Party(url="https://git.example.org/utils.git")
+    assert locked_supplier(tree[("utils", "systems")]) is None  # a local path names nobody
+    assert locked_supplier(LockedRef("git", url="file:///home/me/x")) is None
+
+
+def test_lock_tree_survives_a_cyclic_or_broken_lock() -> None:
+    lock = {
+        "nodes": {
+            "root": {"inputs": {"a": "a", "b": ["missing", "x"], "c": 5}},
+            "a": {"inputs": {"r": "root"}},
+        },
+        "root": "root",
+    }
+    info = parse_flake_metadata({"locked": {}, "locks": lock}, ".")
+    assert info.lock_tree == ()  # `a` has no locked ref; nothing loops
+
+
+def test_suppliers_follow_meta_position() -> None:
+    info = parse_flake_metadata(
+        {"locked": {"type": "path", "path": "/src"}, "locks": LOCK, "path": "/nix/store/app-source"}, "."
+    )
+    owner = Party(name="octo", url="https://github.com/octo/widgets")
+    where = origins(
+        flake=info,
+        kind="flake",
+        owner=owner,
+        source_paths={(): "/nix/store/app-source", ("nixpkgs",): "/nix/store/np-source"},
+    )
+    jane = Maintainer(name="Jane", email="jane@example.org", github="jane")
+    nixos = Party(name="NixOS", url="https://github.com/NixOS/nixpkgs")
+    assert where.supplier("/nix/store/np-source/pkgs/zlib.nix:10", [jane]) == Party(
+        name="NixOS", url=nixos.url, contacts=(Party(name="Jane", email="jane@example.org"),)
+    )
+    assert where.supplier("/nix/store/np-source/pkgs/zlib.nix:10") == nixos
+    assert where.supplier("/nix/store/app-source/flake.nix:3") == owner
+    assert where.supplier("/nix/store/np-source-other/x.nix:1") is None  # a prefix, not a directory
+    assert where.supplier(None) is None
+    assert where.supplier(None, root=True) == owner
+
+
+def test_a_flake_without_inputs_supplies_everything_itself() -> None:
+    info = parse_flake_metadata(
+        {"locked": {"type": "github", "owner": "octo", "repo": "w"}, "url": "github:octo/w"}, "x"
+    )
+    where = origins(flake=info, kind="flake", owner=Party(name="someone else"))
+    assert where.supplier(None) == Party(
+        name="octo", url="https://github.com/octo/w"
+    )  # the remote flake's owner
+    assert origins(flake=None, kind="store-path", owner=Party(name="me")).supplier(None, root=True) is None
+
+
+def test_several_licences_are_one_and_expression() -> None:
+    got = combine((License("GPL-2.0-or-later OR MIT"), License("BSD-3-Clause")), "declared")
+    assert got == (
+        License(expression="(GPL-2.0-or-later OR MIT) AND BSD-3-Clause", acknowledgement="declared"),
+    )
+    # free text cannot be part of an SPDX expression: the list stays a list
+    mixed = combine((License("MIT"), License(name="Custom")), "declared")
+    assert [lic.label() for lic in mixed] == ["MIT", "Custom"]
