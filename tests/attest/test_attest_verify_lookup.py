@@ -18,7 +18,7 @@ from sigstore_stack import SigstoreStack
 from nix_attest.attest.trust import SigningTrust
 from nix_attest.cli import main
 from nix_attest.nix.store import nar_sha256_hex
-from nix_attest.sbom.model import Component, Hash, Sbom
+from nix_attest.sbom.model import Component, Sbom
 
 pytestmark = pytest.mark.nix
 
@@ -56,7 +56,7 @@ def _err_line(capsys: pytest.CaptureFixture[str]) -> tuple[str, str]:
 
 
 def _other_root(sbom: Sbom, hex_digest: str) -> Sbom:
-    return replace(sbom, root=replace(sbom.root, hashes=(Hash("SHA-256", hex_digest),)))
+    return replace(sbom, root=replace(sbom.root, nar_hash=f"sha256:{hex_digest}"))
 
 
 def test_store_path_verified_without_a_bundle_file(
