@@ -189,3 +189,17 @@ def test_closure_and_mode_usage_errors(tmp_path: Path, capsys: pytest.CaptureFix
     assert (
         "give --repository OWNER/REPO or --owner ORG to look the attestations up" in capsys.readouterr().err
     )
+
+
+def test_a_missing_store_path_is_reported_before_any_network(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GITHUB_API_URL", "http://127.0.0.1:9")  # nothing listens there
+    missing = "/nix/store/00000000000000000000000000000000-gone-1.0"
+    assert (
+        main(["verify", "--store-path", missing, "--repository", "o/r", "--trust-root", "/nonexistent"]) == 2
+    )
+    assert (
+        capsys.readouterr().err
+        == f"nix-attest: error: store path {missing} does not exist in the local store\n"
+    )

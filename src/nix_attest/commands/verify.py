@@ -27,7 +27,7 @@ from ..attest.model import (
 from ..attest.trust import verification_root
 from ..attest.verify import load_bundle
 from ..attest.verify_report import render_detail, render_json, render_lines
-from ..errors import CheckFailed, InputError, UsageError
+from ..errors import CheckFailed, InputError, InvalidStorePath, UsageError
 from ..fsutil import write_atomic
 from ..github import actions
 from ..github.auth import resolve_token
@@ -239,6 +239,9 @@ def run(args: argparse.Namespace) -> int:
     )
     if args.bundle:
         load_bundle(args.bundle)  # a missing or broken bundle is reported before the trust root is fetched
+    for t in targets:  # so is a store path that is not here (before any network)
+        if t.store_path and not Path(t.store_path).exists():
+            raise InvalidStorePath(f"store path {t.store_path} does not exist in the local store")
     predicate_type = args.predicate_type or (None if args.bundle else SBOM_PREDICATE_TYPE)
     if args.closure and predicate_type is None:
         predicate_type = SBOM_PREDICATE_TYPE
