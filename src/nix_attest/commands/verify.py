@@ -27,12 +27,13 @@ from ..attest.model import (
 from ..attest.trust import verification_root
 from ..attest.verify import load_bundle
 from ..attest.verify_report import render_detail, render_json, render_lines
-from ..errors import CheckFailed, InputError, InvalidStorePath, UsageError
+from ..errors import CheckFailed, InputError, UsageError
 from ..fsutil import write_atomic
 from ..github import actions
 from ..github.auth import resolve_token
 from ..github.http import GitHubClient, default_api_url
 from ..nix.runner import Nix
+from ..nix.store import check_store_path
 from ..policy import Policy, PolicyReport, evaluate, load_policy, render_text
 from ..policy.render import counts
 from ..sbom.read import loads_sbom
@@ -239,9 +240,9 @@ def run(args: argparse.Namespace) -> int:
     )
     if args.bundle:
         load_bundle(args.bundle)  # a missing or broken bundle is reported before the trust root is fetched
-    for t in targets:  # so is a store path that is not here (before any network)
-        if t.store_path and not Path(t.store_path).exists():
-            raise InvalidStorePath(f"store path {t.store_path} does not exist in the local store")
+    for t in targets:  # so are a store path that is not here and a missing Nix (before any network)
+        if t.store_path:
+            check_store_path(t.store_path)
     predicate_type = args.predicate_type or (None if args.bundle else SBOM_PREDICATE_TYPE)
     if args.closure and predicate_type is None:
         predicate_type = SBOM_PREDICATE_TYPE
