@@ -11,6 +11,8 @@ from typing import Any, Literal
 import cel
 import cel.stdlib
 
+from ..errors import PolicyFileError
+from ..sandbox import BudgetExceeded, ChildFailed, Limits, Progress, can_fork, run_limited
 from .licenses import spdx_allows
 from .model import Severity
 from .patterns import purl_matches
@@ -166,14 +168,17 @@ class CelEvaluator:
 
     def __init__(self, rules: Iterable[CelRule]) -> None:
         self.rules = tuple(rules)
+        self._position = {r.id: i for i, r in enumerate(self.rules)}
+        self.progress: Progress | None = None  # set while evaluating in a child (see evaluate)
 
     @staticmethod
     def _context(rules: Sequence[CelRule]) -> cel.Context:
         wanted = set().union(*(r.functions for r in rules)) if rules else set()
         return cel.Context(None, {name: FUNCTIONS[name] for name in sorted(wanted)})
 
-    @staticmethod
-    def _execute(rule: CelRule, context: cel.Context) -> str | None:
+    def _execute(self, rule: CelRule, context: cel.Context) -> str | None:
+        if self.progress is not None:
+            self.progress.set(self._position[rule.id])
         try:
             result = rule.program.execute(context)
         except Exception as exc:  # the CEL runtime raises plain Python errors of several kinds
@@ -234,6 +239,45 @@ class CelEvaluator:
             err = self._execute(rule, context)
             if err is not None:
                 yield Outcome(rule, -1, err or None)
+
+    def evaluate(
+        self,
+        views: list[dict[str, Any]],
+        in_scope: Callable[[int, Scope], bool],
+        summary: dict[str, Any],
+        full_view: Callable[[], dict[str, Any]],
+        now: Any,
+        limits: Limits,
+        policy_path: str | None = None,
+    ) -> list[Outcome]:
+        """Every component rule over ``views``, then every SBOM rule, in a child process within
+        ``limits`` (CEL comprehensions nest: ``l.map(a, l.map(b, ...))`` grows as len(l)^depth and the
+        Rust interpreter cannot be interrupted in-process). Over budget: :class:`PolicyFileError`
+        naming the rule being evaluated."""
+
+        def work() -> list[tuple[int, int, str | None]]:
+            found = [*self.run_components(views, in_scope, summary, now), *self.run_sbom(full_view, now)]
+            return [(self._position[o.rule.id], o.index, o.error) for o in found]
+
+        if not self.rules:
+            return []
+        if not can_fork():  # no fork (Windows): unbounded, in-process
+            return [Outcome(self.rules[r], i, e) for r, i, e in work()]
+        self.progress = Progress()
+        try:
+            raw = run_limited(work, limits, self.progress)
+        except BudgetExceeded as exc:
+            rule = self.rules[exc.progress] if 0 <= exc.progress < len(self.rules) else None
+            name = f"CEL rule {rule.id!r}" if rule else "CEL evaluation"
+            key = "cel-seconds" if exc.kind == "time" else "cel-memory"
+            raise PolicyFileError(
+                f"{policy_path or 'policy'}: {name} {exc.detail}, over its {exc.kind} budget (budgets.{key})"
+            ) from exc
+        except ChildFailed as exc:
+            raise RuntimeError(f"CEL evaluation failed: {exc}") from exc
+        finally:
+            self.progress = None
+        return [Outcome(self.rules[r], i, e) for r, i, e in raw]
 
 
 def _one_line(text: str) -> str:

@@ -14,6 +14,7 @@ from typing import Any, Literal, cast
 import jsonschema_rs
 
 from ..errors import PolicyFileError
+from .budgets import DEFAULT_BUDGETS, Budgets, read_budgets
 from .cel_rules import CelCompileError, CelRule, Per, Scope, compile_rule
 from .model import FailOn, Severity
 from .nickel_rules import NickelPolicy
@@ -95,6 +96,7 @@ class Policy:
     rules: tuple[CelRule, ...] = ()
     waivers: tuple[Waiver, ...] = ()
     nickel: NickelPolicy | None = None  # for .ncl policies
+    budgets: Budgets = DEFAULT_BUDGETS
 
 
 @lru_cache(maxsize=1)
@@ -123,7 +125,7 @@ def validate_document(data: Any, error_at: ErrorAt) -> None:
     message = str(best.message)
     if kind == "OneOfNotValid" and path[:2] == ["packages", "deny"]:
         message = "expected 'PATTERN [CONSTRAINTS]' or a mapping with name or purl (one), version, reason"
-    elif kind == "OneOfNotValid" and path == ["closure", "max-runtime-bytes"]:
+    elif kind == "OneOfNotValid" and (path == ["closure", "max-runtime-bytes"] or path[:1] == ["budgets"]):
         message = "expected a byte count or a size such as '2 GiB'"
     raise error_at(path, message if len(message) <= 200 else message[:197] + "...")
 
@@ -234,4 +236,5 @@ def build_policy(data: Mapping[str, Any], path: str | None, error_at: ErrorAt) -
         closure=closure,
         rules=tuple(rules),
         waivers=tuple(waivers),
+        budgets=read_budgets(data.get("budgets"), parse_size, error_at),
     )

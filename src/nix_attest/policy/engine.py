@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
+from ..sandbox import Limits
 from ..sbom.model import Component, Sbom
 from .builtin import builtin_violations, component_ref, in_scope
 from .cel_rules import CelEvaluator, Scope, render_message
@@ -43,28 +44,33 @@ def _cel_violations(
     def scoped(i: int, scope: Scope) -> bool:
         return in_scope(components[i], scope, root)
 
-    summary = sbom_view(sbom)
-    for out in evaluator.run_components(views, scoped, summary, now):
-        rule, c = out.rule, components[out.index]
-        message = render_message(rule.message, views[out.index])
-        if out.error is None:
-            yield Violation(rule.id, rule.severity, message, component_ref(c))
-        else:
-            yield Violation(
-                rule.id, "error", f"{message} (rule could not be evaluated: {out.error})", component_ref(c)
-            )
-    for out in evaluator.run_sbom(lambda: sbom_view(sbom, views), now):
+    outcomes = evaluator.evaluate(
+        views, scoped, sbom_view(sbom), lambda: sbom_view(sbom, views), now, policy.budgets.cel, policy.path
+    )
+    for out in outcomes:
         rule = out.rule
-        if out.error is None:
+        if out.index >= 0:
+            c = components[out.index]
+            message = render_message(rule.message, views[out.index])
+            if out.error is None:
+                yield Violation(rule.id, rule.severity, message, component_ref(c))
+            else:
+                yield Violation(
+                    rule.id,
+                    "error",
+                    f"{message} (rule could not be evaluated: {out.error})",
+                    component_ref(c),
+                )
+        elif out.error is None:
             yield Violation(rule.id, rule.severity, rule.message)
         else:
             yield Violation(rule.id, "error", f"{rule.message} (rule could not be evaluated: {out.error})")
 
 
 def _nickel_violations(
-    nickel: NickelPolicy, components: list[Component], views: list[dict[str, Any]]
+    nickel: NickelPolicy, components: list[Component], views: list[dict[str, Any]], limits: Limits
 ) -> Iterator[Violation]:
-    checker = NickelChecker(nickel)
+    checker = NickelChecker(nickel, limits=limits)
     severities = nickel.severities
     for finding in checker.check(views):
         c = components[finding.index]
@@ -88,7 +94,7 @@ def evaluate(policy: Policy, sbom: Sbom, now: dt.datetime | None = None) -> Poli
         views = [component_view(c) for c in components]
         found.extend(_cel_violations(policy, sbom, components, views, moment))
         if policy.nickel is not None:
-            found.extend(_nickel_violations(policy.nickel, components, views))
+            found.extend(_nickel_violations(policy.nickel, components, views, policy.budgets.nickel))
     final = apply_waivers(found, policy.waivers, moment.astimezone(dt.timezone.utc).date())
     final.sort(key=_sort_key)
     return PolicyReport(policy.path, tuple(final), policy.fail_on, len(components))

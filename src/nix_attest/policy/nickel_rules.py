@@ -11,9 +11,11 @@ binary on PATH.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import tempfile
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +24,10 @@ from typing import Any
 from ..ansi import strip_ansi
 from ..childenv import child_env
 from ..errors import NixAttestError, PolicyFileError
+from ..sandbox import BudgetExceeded, Limits, can_fork, limit_address_space, run_limited
+from .budgets import DEFAULT_BUDGETS
 from .model import Severity
+from .nickel_imports import check_imports, check_policy_location
 
 
 class NickelFailure(Exception):
@@ -48,6 +53,7 @@ def summarize(message: str) -> str:
 
 
 Runner = Callable[[str], str]
+BINARY_BASE_MEMORY = 256 * 2**20  # the nickel binary's own mappings, on top of the memory budget
 
 
 def _run_in_process(source: str) -> str:
@@ -59,34 +65,88 @@ def _run_in_process(source: str) -> str:
         raise NickelFailure(strip_ansi(str(exc))) from exc
 
 
-def _run_binary(binary: str, source: str) -> str:
+def _tagged(source: str) -> tuple[str, str]:
+    """In the child: ("ok", JSON) or ("fail", message); nothing but the policy's directory to import."""
+    os.environ.pop("NICKEL_IMPORT_PATH", None)
+    try:
+        return "ok", _run_in_process(source)
+    except NickelFailure as exc:
+        return "fail", str(exc)
+
+
+def _run_binary(binary: str, source: str, limits: Limits) -> str:
     with tempfile.TemporaryDirectory(prefix="nix-attest-nickel-") as tmp:
         path = Path(tmp) / "wrapper.ncl"
         path.write_text(source, encoding="utf-8")
-        proc = subprocess.run(
-            [binary, "export", "--format", "json", str(path)],
-            capture_output=True,
-            text=True,
-            env=child_env(NO_COLOR="1"),
-            check=False,
-        )
+        env = child_env(NO_COLOR="1")
+        env.pop("NICKEL_IMPORT_PATH", None)
+        try:
+            proc = subprocess.run(
+                [binary, "export", "--format", "json", str(path)],
+                capture_output=True,
+                text=True,
+                env=env,
+                check=False,
+                timeout=limits.seconds,
+                preexec_fn=lambda: limit_address_space(limits.memory + BINARY_BASE_MEMORY),
+            )
+        except subprocess.TimeoutExpired as exc:
+            raise BudgetExceeded("time", f"ran longer than {limits.seconds:g} s", -1) from exc
+    if proc.returncode < 0 or "memory allocation of" in proc.stderr:
+        raise BudgetExceeded("memory", "died: out of its memory budget or crashed", -1)
     if proc.returncode != 0:
         raise NickelFailure(strip_ansi(proc.stderr or proc.stdout))
     return proc.stdout
 
 
-def default_runner() -> Runner:
-    """py-nickel in-process when importable, else the ``nickel`` binary on PATH."""
-    try:
-        import nickel  # noqa: F401
-    except ImportError:
-        binary = shutil.which("nickel")
-        if binary is None:
-            raise NickelMissing(
-                "cannot evaluate a Nickel policy: py-nickel is not installed and no nickel binary is on PATH"
-            ) from None
-        return lambda source: _run_binary(binary, source)
-    return _run_in_process
+class BoundedRunner:
+    """Evaluates Nickel sources in a child process: all calls share one wall-clock budget (``spent``
+    seconds of it already used, e.g. by reading the policy), each call gets the memory budget.
+    py-nickel in a forked child when importable, else the ``nickel`` binary on PATH."""
+
+    def __init__(self, limits: Limits = DEFAULT_BUDGETS.nickel, *, spent: float = 0.0) -> None:
+        self.limits = limits
+        self.deadline = time.monotonic() + limits.seconds - spent
+        try:
+            import nickel  # noqa: F401
+        except ImportError:
+            self.binary = shutil.which("nickel")
+            if self.binary is None:
+                raise NickelMissing(
+                    "cannot evaluate a Nickel policy: py-nickel is not installed "
+                    "and no nickel binary is on PATH"
+                ) from None
+        else:
+            self.binary = None
+
+    def __call__(self, source: str) -> str:
+        left = self.deadline - time.monotonic()
+        try:
+            if left <= 0:
+                raise BudgetExceeded("time", "", -1)
+            step = Limits(left, self.limits.memory)
+            if self.binary is not None:
+                return _run_binary(self.binary, source, step)
+            if not can_fork():  # Windows: no fork, unbounded
+                return _run_in_process(source)
+            kind, text = run_limited(lambda: _tagged(source), step)
+        except BudgetExceeded as exc:
+            if exc.kind == "time":
+                raise BudgetExceeded("time", f"ran longer than {self.limits.seconds:g} s", -1) from exc
+            raise
+        if kind == "fail":
+            raise NickelFailure(text)
+        return text
+
+
+def default_runner(limits: Limits = DEFAULT_BUDGETS.nickel) -> Runner:
+    """A :class:`BoundedRunner` with ``limits`` (the default budgets unless given)."""
+    return BoundedRunner(limits)
+
+
+def budget_error(path: str, what: str, exc: BudgetExceeded) -> PolicyFileError:
+    key = "nickel-seconds" if exc.kind == "time" else "nickel-memory"
+    return PolicyFileError(f"{path}: {what} {exc.detail}, over its {exc.kind} budget (budgets.{key})")
 
 
 def _ncl_string(text: str) -> str:
@@ -146,6 +206,7 @@ class NickelPolicy:
     validators: tuple[str, ...]
     contracts: tuple[str, ...]
     severities: Mapping[str, Severity] = field(default_factory=dict)
+    read_seconds: float = 0.0  # spent reading it: counts against budgets.nickel-seconds
 
     @property
     def rule_ids(self) -> tuple[str, ...]:
@@ -165,12 +226,17 @@ def read_nickel_policy(path: str | Path, runner: Runner | None = None) -> tuple[
     target = Path(path)
     if not target.is_file():
         raise PolicyFileError(f"policy file not found: {path}")
+    check_policy_location(target)
+    check_imports(target)
+    started = time.monotonic()
     run = runner or default_runner()
     source = _CONFIG.format(policy=_ncl_string(str(target.resolve())))
     try:
         exported = json.loads(run(source))
     except NickelFailure as exc:
         raise PolicyFileError(f"{path}: {summarize(str(exc))}") from exc
+    except BudgetExceeded as exc:
+        raise budget_error(str(path), "reading the Nickel policy", exc) from exc
     except json.JSONDecodeError as exc:
         raise PolicyFileError(f"{path}: nickel produced invalid JSON: {exc}") from exc
     config = exported.get("config")
@@ -185,7 +251,8 @@ def read_nickel_policy(path: str | Path, runner: Runner | None = None) -> tuple[
     unknown = sorted(set(severities) - set(validators) - set(contracts))
     if unknown:
         raise PolicyFileError(f"{path}: severity: no validator or contract named {unknown[0]!r}")
-    return config, NickelPolicy(str(target.resolve()), validators, contracts, severities)
+    spent = time.monotonic() - started
+    return config, NickelPolicy(str(target.resolve()), validators, contracts, severities, spent)
 
 
 class NickelChecker:
@@ -194,9 +261,15 @@ class NickelChecker:
     When a batch aborts, each rule is rerun alone, and a failing rule's batch is halved until the failing
     components are found; after ``crash_limit`` failures of one rule, it is not isolated any further."""
 
-    def __init__(self, policy: NickelPolicy, runner: Runner | None = None, crash_limit: int = 50) -> None:
+    def __init__(
+        self,
+        policy: NickelPolicy,
+        runner: Runner | None = None,
+        crash_limit: int = 50,
+        limits: Limits = DEFAULT_BUDGETS.nickel,
+    ) -> None:
         self.policy = policy
-        self._run = runner or default_runner()
+        self._run = runner or BoundedRunner(limits, spent=policy.read_seconds)
         self._limit = crash_limit
         self._crashes: dict[str, int] = {}
 
@@ -222,6 +295,14 @@ class NickelChecker:
     def _batch(self, components: str, lo: int, hi: int, names: Sequence[str] | None) -> list[NickelFinding]:
         try:
             out = json.loads(self._run(self._source(components, lo, hi, names)))
+        except BudgetExceeded as exc:
+            rules = list(names or self.policy.rule_ids)
+            if exc.kind == "memory" and len(rules) > 1:  # find the rule that needs the memory
+                return [f for name in rules for f in self._batch(components, lo, hi, [name])]
+            label = ", ".join(repr(r) for r in rules)
+            raise budget_error(
+                self.policy.path, f"Nickel rule{'s' if len(rules) > 1 else ''} {label}", exc
+            ) from exc
         except NickelFailure as exc:
             if names is None or len(names) > 1:
                 found: list[NickelFinding] = []
