@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from pathlib import Path
-from typing import Any
 
 import jsonschema
 import pytest
+from helpers.sarif import sarif_validator
 
 from nix_attest.policy import (
     Policy,
@@ -22,8 +21,6 @@ from nix_attest.policy import (
 )
 
 from .conftest import NOW, comp, make_sbom
-
-SARIF_SCHEMA = Path(__file__).parents[1] / "data/sarif/sarif-schema-2.1.0.json"
 
 POLICY = """
 licenses: {deny: [GPL-3.0-only], unknown: warn}
@@ -43,11 +40,6 @@ def report(write_policy: Callable[[str], Policy]) -> PolicyReport:
         ]
     )
     return evaluate(write_policy(POLICY), sbom, NOW)
-
-
-def sarif_validator() -> Any:
-    schema = json.loads(SARIF_SCHEMA.read_text())
-    return jsonschema.Draft4Validator(schema, format_checker=jsonschema.Draft4Validator.FORMAT_CHECKER)
 
 
 def test_text(report: PolicyReport) -> None:

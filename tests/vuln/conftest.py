@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from helpers.nvd_data import DATA, real_cves, write_feed
 
+from nix_attest.github import http
 from nix_attest.sbom.generate import generate_sbom
 from nix_attest.sbom.model import Sbom
 
@@ -37,3 +38,11 @@ def nvd_feed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Every real NVD record in one NVD 2.0 feed file."""
     d = tmp_path_factory.mktemp("feeds")
     return write_feed(d / "nvdcve-2.0-fixture.json.gz", list(real_cves().values()))
+
+
+@pytest.fixture(autouse=True)
+def retry_waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The shared HTTP client's waits (backoff, Retry-After), recorded instead of slept."""
+    waits: list[float] = []
+    monkeypatch.setattr(http, "_sleep", waits.append)
+    return waits

@@ -88,6 +88,41 @@ class _Retry(Retry):
             self.sleeper(backoff)
 
 
+_IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
+def retrying_session(
+    retries: int,
+    backoff_factor: float,
+    max_wait: float,
+    sleep: Sleep,
+    *,
+    methods: frozenset[str] = _IDEMPOTENT,
+) -> requests.Session:
+    """A session whose adapter retries connection errors and 5xx for ``methods`` with exponential
+    backoff (``Retry-After`` honoured, waits through ``sleep``); rate limits are the caller's loop."""
+    retry = _Retry(
+        total=retries,
+        connect=retries,
+        read=0,
+        status=retries,
+        backoff_factor=backoff_factor,
+        backoff_max=max_wait,
+        retry_after_max=int(max_wait),
+        status_forcelist=(500, 502, 503, 504),  # 429: the rate-limit loop of the client
+        allowed_methods=methods,
+        respect_retry_after_header=True,
+        raise_on_status=False,
+    )
+    retry.sleeper = sleep
+    session = requests.Session()
+    adapter = HTTPAdapter(max_retries=retry)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    session.headers["User-Agent"] = USER_AGENT
+    return session
+
+
 def default_api_url() -> str:
     """``GITHUB_API_URL`` (set by the runner, also on GHES) or the public API."""
     return (os.environ.get("GITHUB_API_URL") or DEFAULT_API_URL).rstrip("/")
@@ -120,27 +155,9 @@ class GitHubClient:
         self.rate_limit_retries = rate_limit_retries
         self._sleep = sleep
 
-        retry = _Retry(
-            total=retries,
-            connect=retries,
-            read=0,
-            status=retries,
-            backoff_factor=backoff_factor,
-            backoff_max=max_wait,
-            retry_after_max=int(max_wait),
-            status_forcelist=(500, 502, 503, 504),  # 429: the rate-limit loop in request()
-            allowed_methods=frozenset({"GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"}),
-            respect_retry_after_header=True,
-            raise_on_status=False,
-        )
-        retry.sleeper = sleep
-        self.session = requests.Session()
-        adapter = HTTPAdapter(max_retries=retry)
-        self.session.mount("https://", adapter)
-        self.session.mount("http://", adapter)
+        self.session = retrying_session(retries, backoff_factor, max_wait, sleep)
         self.session.headers.update(
             {
-                "User-Agent": USER_AGENT,
                 "Accept": "application/vnd.github+json",
                 "X-GitHub-Api-Version": API_VERSION,
             }
@@ -326,3 +343,98 @@ def _exc_summary(exc: requests.RequestException) -> str:
     if isinstance(exc, requests.ConnectionError):
         return "cannot connect"
     return type(exc).__name__
+
+
+class ServiceError(ExternalError):
+    """A public data service (NVD feeds, OSV, CISA KEV) failed (exit 3)."""
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class ServiceClient:
+    """The same discipline for public, token-less data services (NVD feeds, the OSV API, the CISA KEV
+    catalog): one session, timeouts, retries of connection errors and 5xx with backoff, 429 waits
+    bounded by ``max_wait`` and ``rate_limit_retries``, responses bounded in size. ``retry_post``: the
+    service's POSTs are queries (OSV's querybatch) and may be retried like GETs."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        name: str,
+        timeout: float | tuple[float, float] = DEFAULT_TIMEOUT,
+        retries: int = 4,
+        backoff_factor: float = 1.0,
+        max_wait: float = 60.0,
+        rate_limit_retries: int = 3,
+        retry_post: bool = False,
+        sleep: Sleep | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        parts = urlsplit(self.base_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ServiceError(f"invalid {name} URL {base_url!r} (expected http(s)://host/...)")
+        self.name = name
+        self.timeout = timeout
+        self.max_wait = max_wait
+        self.rate_limit_retries = rate_limit_retries
+        self._sleep = sleep or _sleep
+        methods = _IDEMPOTENT | {"POST"} if retry_post else _IDEMPOTENT
+        self.session = retrying_session(retries, backoff_factor, max_wait, self._sleep, methods=methods)
+
+    def close(self) -> None:
+        self.session.close()
+
+    def __enter__(self) -> ServiceClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def url(self, path: str) -> str:
+        return path if path.startswith(("http://", "https://")) else f"{self.base_url}/{path.lstrip('/')}"
+
+    def request(self, method: str, path: str, *, json: Any = None, max_bytes: int) -> bytes:
+        """The body of a successful response (at most ``max_bytes``); :class:`ServiceError` otherwise."""
+        url = self.url(path)
+        parts = urlsplit(url)
+        label = f"{self.name} {method} {parts.scheme}://{parts.netloc}{parts.path}"
+        waits = 0
+        while True:
+            try:
+                with self.session.request(
+                    method, url, json=json, timeout=self.timeout, stream=True, allow_redirects=True
+                ) as response:
+                    if response.status_code == 429 and waits < self.rate_limit_retries:
+                        wait = _retry_after(response.headers.get("Retry-After"))
+                        if wait <= self.max_wait:
+                            waits += 1
+                            self._sleep(wait)
+                            continue
+                    if response.status_code >= 400:
+                        raise ServiceError(
+                            f"{label}: {response.status_code} {response.reason or 'error'}",
+                            status=response.status_code,
+                        )
+                    body = bytearray()
+                    for chunk in response.iter_content(1 << 20):
+                        body += chunk
+                        if len(body) > max_bytes:
+                            raise ServiceError(f"{label}: the response is larger than {max_bytes} bytes")
+                    return bytes(body)
+            except requests.RequestException as exc:
+                raise ServiceError(f"{label}: {_exc_summary(exc)}") from None
+
+
+def _retry_after(value: str | None) -> float:
+    try:
+        return max(0.0, float((value or "").strip()))
+    except ValueError:
+        return 60.0
+
+
+def _sleep(seconds: float) -> None:
+    """``time.sleep`` looked up when called (tests replace it to keep retry waits instant)."""
+    time.sleep(seconds)

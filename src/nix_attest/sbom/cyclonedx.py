@@ -140,36 +140,39 @@ def _entity(p: Party) -> dict[str, Any]:
     return out
 
 
-def render(doc: dict[str, Any]) -> str:
+def render(doc: dict[str, Any], *, serial: str | None = None) -> str:
     """The document as text with its serial number filled in (``doc`` gets it too).
 
-    Layout: compact JSON with one component and one dependency entry per line, so that a diff of two
-    SBOMs shows one line per changed component (and Python's C encoder does the work: ``indent=``
+    Layout: compact JSON with one component, dependency and vulnerability entry per line, so that a diff
+    of two SBOMs shows one line per changed component (and Python's C encoder does the work: ``indent=``
     would force the pure-Python encoder, 4x slower on large graphs).
-    The serialNumber is a UUIDv5 of the SHA-256 of the text rendered with a zero placeholder."""
+    The serialNumber is a UUIDv5 of the SHA-256 of the text rendered with a zero placeholder, unless
+    ``serial`` is given (a new version of an existing BOM keeps its serial number)."""
 
     def compact(value: Any) -> str:
         return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
-    doc["serialNumber"] = _PLACEHOLDER
-    head = compact({k: doc[k] for k in ("bomFormat", "specVersion", "serialNumber", "version")})[:-1]
-    text = "".join(
-        (
-            head,
-            ',\n"metadata":',
-            compact(doc["metadata"]),
-            ',\n"components":',
-            _one_per_line(compact(doc["components"]), '{"type":'),
-            ',\n"dependencies":',
-            _one_per_line(compact(doc["dependencies"]), '{"ref":'),
-            *((',\n"compositions":', compact(doc["compositions"])) if "compositions" in doc else ()),
-            "}\n",
-        )
-    )
+    doc["serialNumber"] = serial or _PLACEHOLDER
+    first = ("bomFormat", "specVersion", "serialNumber", "version")
+    parts = [compact({k: doc[k] for k in first if k in doc})[:-1]]
+    for key, value in doc.items():
+        if key in first:
+            continue
+        text = compact(value)
+        if key in _LINE_STARTS and isinstance(value, list):
+            text = _one_per_line(text, _LINE_STARTS[key])
+        parts += [f",\n{json.dumps(key)}:", text]
+    parts.append("}\n")
+    text = "".join(parts)
+    if serial is not None:
+        return text
     digest = hashlib.sha256(text.encode()).hexdigest()
     serial = f"urn:uuid:{uuid.uuid5(SERIAL_NAMESPACE, digest)}"
     doc["serialNumber"] = serial
     return text.replace(_PLACEHOLDER, serial, 1)
+
+
+_LINE_STARTS = {"components": '{"type":', "dependencies": '{"ref":', "vulnerabilities": '{"bom-ref":'}
 
 
 def _one_per_line(array: str, start: str) -> str:

@@ -1,0 +1,123 @@
+"""`nix-attest scan SBOM`: known vulnerabilities of the SBOM's components (NVD, OSV, nixpkgs meta).
+
+Exit 0 when scanned, 1 when an active finding is at or above ``--fail-on``, 2 for bad input (including
+``--offline`` without a local NVD database), 3 when a source failed."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+
+from ..errors import CheckFailed, UsageError
+from ..fsutil import write_atomic
+from ..github.http import ServiceClient
+from ..sbom.read import from_document, load_document
+from ..vuln.db import NVD_FEED_URL, NvdCache, feed_files, index_from_feeds, update
+from ..vuln.formats import FORMAT_NAMES, ScanReport, formats
+from ..vuln.formats.common import summary
+from ..vuln.index import NvdIndex
+from ..vuln.model import FAIL_ON_SEVERITIES, ScanResult, at_or_above
+from ..vuln.scan import scan
+from ..vuln.sources import VulnerabilitySource
+from ..vuln.sources.nixmeta import NixpkgsMetaSource
+from ..vuln.sources.nvd import NvdSource
+from ..vuln.sources.osv import OSV_API_URL, OsvSource
+from ..vuln.targets import targets
+from .vulndb import add_cache_arg, cache_from
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "scan",
+        help="known vulnerabilities of an SBOM's components (NVD by CPE, OSV by purl, nixpkgs meta)",
+        description="Match the SBOM's components against the NVD (CPE, configurations evaluated, patches "
+        "honoured), OSV (vendored dependencies by purl, GitHub sources by commit) and meta."
+        "knownVulnerabilities. Exit 1 when an active finding is at or above --fail-on, 2 for bad input, "
+        "3 when a source failed.",
+    )
+    p.add_argument("sbom", metavar="SBOM", help="CycloneDX JSON SBOM (nix-attest's or another tool's)")
+    p.add_argument(
+        "--nvd-feed",
+        metavar="FILE_OR_DIR",
+        action="append",
+        help="NVD 2.0 JSON feed file (.json or .json.gz) or a directory of them; repeatable. Without it "
+        "the local database in --cache-dir is used (downloaded first when missing, unless --offline)",
+    )
+    p.add_argument(
+        "--nvd-url", metavar="URL", default=NVD_FEED_URL, help="where NVD feeds are downloaded from"
+    )
+    p.add_argument("--osv-url", metavar="URL", default=OSV_API_URL, help=f"OSV API (default: {OSV_API_URL})")
+    p.add_argument("--no-osv", action="store_true", help="do not query OSV")
+    p.add_argument("--offline", action="store_true", help="only local data: no download, no OSV query")
+    add_cache_arg(p)
+    p.add_argument("--format", choices=FORMAT_NAMES, default="text", help="report format (default: text)")
+    p.add_argument("-o", "--output", metavar="FILE", help="write the report here (default: stdout)")
+    p.add_argument(
+        "--fail-on",
+        choices=FAIL_ON_SEVERITIES,
+        help="exit 1 when an active finding is at least this severe (default: the policy's "
+        "vulnerabilities fail-on, else never)",
+    )
+    p.set_defaults(func=run)
+
+
+@contextmanager
+def nvd_index(args: argparse.Namespace) -> Iterator[NvdIndex]:
+    """The index of ``--nvd-feed`` files, else the local database (downloaded when missing)."""
+    if args.nvd_feed:
+        with index_from_feeds(feed_files(args.nvd_feed)) as idx:
+            yield idx
+        return
+    cache: NvdCache = cache_from(args)
+    if not cache.has_index():
+        if args.offline:
+            raise UsageError(
+                f"no NVD database in {cache.nvd} and --offline: run 'nix-attest vulndb update' first "
+                "(or pass --nvd-feed FILE)"
+            )
+        sys.stderr.write(
+            f"nix-attest: no local NVD database yet: downloading the NVD feeds into {cache.nvd}\n"
+        )
+        with ServiceClient(args.nvd_url, name="NVD feeds") as client:
+            update(cache, client)
+    with cache.open_index() as idx:
+        yield idx
+
+
+def run_scan(args: argparse.Namespace, stack: ExitStack) -> tuple[ScanReport, str]:
+    doc = load_document(args.sbom)
+    sbom = from_document(doc, source=args.sbom)
+    notes: list[str] = []
+    index = stack.enter_context(nvd_index(args))
+    if sbom.meta.system is None:
+        notes.append("the SBOM names no system: CVEs that require an operating system were not matched")
+    sources: list[VulnerabilitySource] = [NvdSource(index, sbom.meta.system)]
+    if args.offline or args.no_osv:
+        notes.append(f"OSV not queried ({'--offline' if args.offline else '--no-osv'})")
+    else:
+        client = stack.enter_context(ServiceClient(args.osv_url, name="OSV", retry_post=True))
+        sources.append(OsvSource(client))
+    sources.append(NixpkgsMetaSource())
+    result: ScanResult = scan(targets(sbom), sources, notes=notes)
+    fail_on = args.fail_on or "never"
+    return ScanReport(result, sbom, doc, args.sbom, fail_on), fail_on
+
+
+def run(args: argparse.Namespace) -> int:
+    with ExitStack() as stack:
+        report, fail_on = run_scan(args, stack)
+    text = formats()[args.format].render(report)
+    result = report.result
+    if args.output and args.output != "-":
+        write_atomic(args.output, text)
+        sys.stderr.write(f"nix-attest: wrote {args.output}: {summary(result.findings)}\n")
+    else:
+        sys.stdout.write(text)
+    failing = [f for f in result.active if at_or_above(f.severity, fail_on)]
+    if failing:
+        ids = ", ".join(dict.fromkeys(f.id for f in failing[:5]))
+        more = f" and {len(failing) - 5} more" if len(failing) > 5 else ""
+        raise CheckFailed(f"{len(failing)} active finding(s) at or above {fail_on}: {ids}{more}")
+    return 0

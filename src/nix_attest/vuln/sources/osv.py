@@ -1,0 +1,227 @@
+"""The OSV source: vendored dependencies by ecosystem purl, GitHub sources by commit or tag.
+
+One ``POST /v1/querybatch`` for every purl and git reference (in batches of 1,000, following each
+result's ``next_page_token``), which answers ids only; then ``GET /v1/vulns/{id}`` once per id for the
+details. Every query names an ecosystem (a purl with a version, a commit, or a GitHub repository with
+a tag): never a name alone. Requests go through the shared HTTP client (``github.http.ServiceClient``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from cvss import CVSS2, CVSS3, CVSS4
+from cvss.exceptions import CVSSError
+from packageurl import PackageURL
+
+from ...errors import ExternalError
+from ...github.http import ServiceClient
+from ...untrusted import json_problem, loads_json
+from ..identify import is_commit
+from ..model import Advisory, Finding, MatchMethod, Rating, Target, VulnSeverity
+
+OSV_API_URL = "https://api.osv.dev"
+BATCH = 1000  # queries per querybatch request (OSV's limit)
+MAX_PAGES = 10  # next_page_token rounds per query
+MAX_RESPONSE = 32 * 1024 * 1024
+_LEVELS: dict[str, VulnSeverity] = {
+    "critical": "critical",
+    "high": "high",
+    "moderate": "medium",
+    "medium": "medium",
+    "low": "low",
+    "none": "none",
+}
+_CVSS = (("CVSS_V4", "CVSSv4"), ("CVSS_V3", "CVSSv31"), ("CVSS_V2", "CVSSv2"))
+
+
+def query_for(purl: str) -> tuple[dict[str, Any], MatchMethod] | None:
+    """The OSV query for one identifier, or None when it cannot be asked without guessing."""
+    try:
+        p = PackageURL.from_string(purl)
+    except ValueError:
+        return None
+    if not p.version:
+        return None  # never a name-only query
+    if p.type == "github":
+        if not p.namespace:
+            return None
+        if is_commit(p.version):
+            return {"commit": p.version}, "git"
+        repo = f"https://github.com/{p.namespace}/{p.name}"
+        return {"package": {"name": repo, "ecosystem": "GIT"}, "version": p.version}, "git"
+    return {"package": {"purl": str(p.to_string())}}, "purl"
+
+
+def _rating(kind: str, method: str, vector: str, source: str) -> Rating | None:
+    try:
+        if kind == "CVSS_V4":
+            c4 = CVSS4(vector)
+            return Rating(
+                method, _LEVELS.get(str(c4.severity).lower(), "unknown"), float(c4.base_score), vector, source
+            )
+        if kind == "CVSS_V3":
+            c3 = CVSS3(vector)
+            m = "CVSSv31" if vector.startswith("CVSS:3.1/") else "CVSSv3"
+            return Rating(
+                m,
+                _LEVELS.get(str(c3.severities()[0]).lower(), "unknown"),
+                float(c3.base_score),
+                vector,
+                source,
+            )
+        c2 = CVSS2(vector)
+        return Rating(
+            method,
+            _LEVELS.get(str(c2.severities()[0]).lower(), "unknown"),
+            float(c2.base_score),
+            vector,
+            source,
+        )
+    except (CVSSError, ValueError, KeyError, IndexError):
+        return None
+
+
+def ratings(record: dict[str, Any]) -> tuple[Rating, ...]:
+    """CVSS v4, else v3.x, else v2 (scored from the vector), else the database's own severity word."""
+    source = record.get("id", "OSV").split("-", 1)[0]
+    vectors = {s.get("type"): s.get("score") for s in record.get("severity") or [] if isinstance(s, dict)}
+    out = []
+    for kind, method in _CVSS:
+        vector = vectors.get(kind)
+        if isinstance(vector, str):
+            rating = _rating(kind, method, vector, source)
+            if rating is not None:
+                out.append(rating)
+    word = (record.get("database_specific") or {}).get("severity")
+    if not out and isinstance(word, str) and word.lower() in _LEVELS:
+        out.append(Rating("other", _LEVELS[word.lower()], None, None, source))
+    return tuple(out)
+
+
+def _fixed_in(record: dict[str, Any], name: str) -> str | None:
+    for affected in record.get("affected") or []:
+        if not isinstance(affected, dict):
+            continue
+        pkg = affected.get("package") or {}
+        if pkg.get("name") not in (None, name) and str(pkg.get("name", "")).lower() != name.lower():
+            continue
+        for r in affected.get("ranges") or []:
+            if not isinstance(r, dict) or r.get("type") not in ("ECOSYSTEM", "SEMVER"):
+                continue
+            for event in r.get("events") or []:
+                if isinstance(event, dict) and isinstance(event.get("fixed"), str):
+                    return str(event["fixed"])
+    return None
+
+
+def advisory(record: dict[str, Any]) -> Advisory:
+    vid = str(record["id"])
+    summary = record.get("summary") or (str(record.get("details") or "").strip().split("\n", 1)[0] or None)
+    return Advisory(
+        id=vid,
+        source="OSV",
+        summary=" ".join(str(summary).split())[:600] if summary else None,
+        aliases=tuple(str(a) for a in record.get("aliases") or [] if isinstance(a, str)),
+        ratings=ratings(record),
+        published=record.get("published"),
+        modified=record.get("modified"),
+        url=f"https://osv.dev/vulnerability/{vid}",
+    )
+
+
+class OsvSource:
+    name = "osv"
+
+    def __init__(self, client: ServiceClient, *, workers: int = 8) -> None:
+        self.client = client
+        self.workers = workers
+
+    def _post(self, body: dict[str, Any]) -> Any:
+        raw = self.client.request("POST", "v1/querybatch", json=body, max_bytes=MAX_RESPONSE)
+        return self._json(raw, "querybatch")
+
+    def _json(self, raw: bytes, what: str) -> Any:
+        try:
+            return loads_json(raw)
+        except ValueError as exc:
+            raise ExternalError(f"OSV {what}: the response is {json_problem(exc)}") from None
+
+    def _ids(self, queries: list[dict[str, Any]]) -> list[list[str]]:
+        """Vulnerability ids per query, every page."""
+        out: list[list[str]] = [[] for _ in queries]
+        pending = list(range(len(queries)))
+        tokens: dict[int, str] = {}
+        for _ in range(MAX_PAGES):
+            if not pending:
+                break
+            following: list[int] = []
+            for start in range(0, len(pending), BATCH):
+                chunk = pending[start : start + BATCH]
+                body = {
+                    "queries": [
+                        dict(queries[i], **({"page_token": tokens[i]} if i in tokens else {})) for i in chunk
+                    ]
+                }
+                results = (self._post(body) or {}).get("results")
+                if not isinstance(results, list) or len(results) != len(chunk):
+                    raise ExternalError("OSV querybatch: the response does not have one result per query")
+                for i, result in zip(chunk, results, strict=True):
+                    result = result if isinstance(result, dict) else {}
+                    out[i] += [
+                        str(v["id"]) for v in result.get("vulns") or [] if isinstance(v, dict) and v.get("id")
+                    ]
+                    token = result.get("next_page_token")
+                    if isinstance(token, str) and token:
+                        tokens[i] = token
+                        following.append(i)
+            pending = following
+        return out
+
+    def _details(self, vid: str) -> dict[str, Any]:
+        raw = self.client.request("GET", f"v1/vulns/{vid}", max_bytes=MAX_RESPONSE)
+        record = self._json(raw, f"vulns/{vid}")
+        if not isinstance(record, dict) or record.get("id") != vid:
+            raise ExternalError(f"OSV vulns/{vid}: the response is not that vulnerability")
+        return record
+
+    def findings(self, targets: Sequence[Target]) -> list[Finding]:
+        asked: list[tuple[Target, str, MatchMethod]] = []
+        queries: list[dict[str, Any]] = []
+        for t in targets:
+            for purl in t.purls:
+                made = query_for(purl)
+                if made is not None:
+                    queries.append(made[0])
+                    asked.append((t, purl, made[1]))
+        if not queries:
+            return []
+        ids = self._ids(queries)
+        unique = sorted({vid for found in ids for vid in found})
+        with ThreadPoolExecutor(max_workers=self.workers) as pool:
+            records = dict(zip(unique, pool.map(self._details, unique), strict=True))
+        out = []
+        for (t, purl, method), found in zip(asked, ids, strict=True):
+            for vid in dict.fromkeys(found):
+                record = records[vid]
+                if record.get("withdrawn"):
+                    continue
+                out.append(
+                    Finding(
+                        advisory=advisory(record),
+                        ref=t.ref,
+                        name=t.name,
+                        version=t.version,
+                        method=method,
+                        evidence=purl,
+                        closures=t.closures,
+                        purl=t.purl,
+                        fixed_in=_fixed_in(record, PackageURL.from_string(purl).name),
+                    )
+                )
+        return out
+
+    def describe(self) -> str:
+        return f"OSV ({self.client.base_url})"
