@@ -30,7 +30,8 @@ Kind = Literal["time", "memory"]
 
 
 class BudgetExceeded(Exception):
-    """The child ran out of time or memory (or died); ``progress`` is the last value it reported."""
+    """The child ran out of time or memory (or died); ``detail`` says how it died (``signal SIGABRT``,
+    ``MemoryError``), ``progress`` is the last value it reported."""
 
     def __init__(self, kind: Kind, detail: str, progress: int) -> None:
         super().__init__(detail)
@@ -143,15 +144,15 @@ def run_limited(fn: Callable[[], T], limits: Limits, progress: Progress | None =
     _, status = os.waitpid(pid, 0)
     at = progress.get() if progress is not None else -1
     if timed_out:
-        raise BudgetExceeded("time", f"ran longer than {limits.seconds:g} s", at)
+        raise BudgetExceeded("time", "killed", at)
     data = b"".join(chunks)
     if not data:
         code = os.waitstatus_to_exitcode(status)
         how = f"signal {signal.Signals(-code).name}" if code < 0 else f"exit status {code}"
-        raise BudgetExceeded("memory", f"died ({how}): out of its memory budget or crashed", at)
+        raise BudgetExceeded("memory", how, at)
     kind, value = pickle.loads(data)
     if kind == "ok":
         return cast(T, value)
     if kind == "memory":
-        raise BudgetExceeded("memory", "ran out of its memory budget", at)
+        raise BudgetExceeded("memory", "MemoryError", at)
     raise ChildFailed(value)

@@ -1,7 +1,7 @@
 """The sticky PR comment: one per installable and workflow job, found by a hidden marker and its author.
 
-Listing is paginated (``per_page=100``); a comment counts as ours only when it carries the marker AND
-was written by the token's own identity (``github-actions[bot]`` for the Actions installation token,
+Listing is paginated (``per_page=100``); a comment counts as ours only when it starts with the marker
+AND was written by the token's own identity (``github-actions[bot]`` for the Actions installation token,
 the ``GET /user`` login for a personal token), so nobody can hijack the comment by pasting the marker.
 A matching comment is edited in place (not touched when the body is unchanged); otherwise a new one
 is posted. A 403 (fork PRs, read-only tokens) is not a failure: the result carries a warning.
@@ -16,6 +16,7 @@ from typing import Literal
 import requests
 
 from ..errors import InputError
+from ..report.md import inert
 from .http import GitHubClient, GitHubPermissionError
 from .limits import MAX_COMMENT_CHARS, truncate
 
@@ -69,9 +70,20 @@ def token_author(client: GitHubClient) -> str:
 
 
 def with_marker(body: str, mark: str) -> str:
-    """The body with the marker on its first line, cut to GitHub's limit if it is still too long."""
-    text = body if mark in body else f"{mark}\n{body}"
+    """Our marker on the first line (always: a marker elsewhere in the body proves nothing), then the
+    body made inert (no mentions, references or HTML comments from data), cut to GitHub's limit."""
+    rest = body.removeprefix(f"{mark}\n") if body.startswith(f"{mark}\n") else body
+    text = f"{mark}\n{inert(rest)}"
     return truncate(text, MAX_COMMENT_CHARS, "\n\n_(truncated: see the job summary)_\n")
+
+
+def is_ours(comment: dict[str, object], mark: str, author: str) -> bool:
+    """Written by ``author`` AND starting with ``mark``: a marker quoted inside someone else's report
+    (a component named like it) or pasted by another user does not make a comment ours."""
+    user = comment.get("user")
+    login = user.get("login") if isinstance(user, dict) else None
+    body = comment.get("body")
+    return login == author and isinstance(body, str) and body.startswith(mark)
 
 
 def find_comment(
@@ -80,10 +92,7 @@ def find_comment(
     owner, name = split_repository(repository)
     path = f"/repos/{owner}/{name}/issues/{number}/comments"
     for comment in client.paginate(path, {"per_page": 100}):
-        user = comment.get("user")
-        login = user.get("login") if isinstance(user, dict) else None
-        body = comment.get("body")
-        if login == author and isinstance(body, str) and mark in body:
+        if is_ours(comment, mark, author):
             return comment
     return None
 

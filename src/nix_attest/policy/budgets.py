@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import PolicyFileError
-from ..sandbox import Limits
+from ..sandbox import BudgetExceeded, Limits
 
 GiB = 2**30
 MiB = 2**20
@@ -45,6 +45,16 @@ def describe_size(n: int) -> str:
         if n >= size and n % size == 0:
             return f"{n // size} {unit}"
     return f"{n} bytes"
+
+
+def overrun(engine: str, exc: BudgetExceeded, limits: Limits) -> str:
+    """How a child went over its budget, naming the setting: ``ran longer than 10 s (...)``."""
+    if exc.kind == "time":
+        return f"ran longer than {limits.seconds:g} s (budgets.{engine}-seconds)"
+    return (
+        f"ran out of {describe_size(limits.memory)} of memory or crashed ({exc.detail}) "
+        f"(budgets.{engine}-memory)"
+    )
 
 
 def read_budgets(

@@ -13,6 +13,7 @@ import cel.stdlib
 
 from ..errors import PolicyFileError
 from ..sandbox import BudgetExceeded, ChildFailed, Limits, Progress, can_fork, run_limited
+from .budgets import overrun
 from .licenses import spdx_allows
 from .model import Severity
 from .patterns import purl_matches
@@ -269,10 +270,7 @@ class CelEvaluator:
         except BudgetExceeded as exc:
             rule = self.rules[exc.progress] if 0 <= exc.progress < len(self.rules) else None
             name = f"CEL rule {rule.id!r}" if rule else "CEL evaluation"
-            key = "cel-seconds" if exc.kind == "time" else "cel-memory"
-            raise PolicyFileError(
-                f"{policy_path or 'policy'}: {name} {exc.detail}, over its {exc.kind} budget (budgets.{key})"
-            ) from exc
+            raise PolicyFileError(f"{policy_path or 'policy'}: {name} {overrun('cel', exc, limits)}") from exc
         except ChildFailed as exc:
             raise RuntimeError(f"CEL evaluation failed: {exc}") from exc
         finally:

@@ -25,7 +25,7 @@ from ..ansi import strip_ansi
 from ..childenv import child_env
 from ..errors import NixAttestError, PolicyFileError
 from ..sandbox import BudgetExceeded, Limits, can_fork, limit_address_space, run_limited
-from .budgets import DEFAULT_BUDGETS
+from .budgets import DEFAULT_BUDGETS, overrun
 from .model import Severity
 from .nickel_imports import check_imports, check_policy_location
 
@@ -91,9 +91,9 @@ def _run_binary(binary: str, source: str, limits: Limits) -> str:
                 preexec_fn=lambda: limit_address_space(limits.memory + BINARY_BASE_MEMORY),
             )
         except subprocess.TimeoutExpired as exc:
-            raise BudgetExceeded("time", f"ran longer than {limits.seconds:g} s", -1) from exc
+            raise BudgetExceeded("time", "killed", -1) from exc
     if proc.returncode < 0 or "memory allocation of" in proc.stderr:
-        raise BudgetExceeded("memory", "died: out of its memory budget or crashed", -1)
+        raise BudgetExceeded("memory", f"exit status {proc.returncode}", -1)
     if proc.returncode != 0:
         raise NickelFailure(strip_ansi(proc.stderr or proc.stdout))
     return proc.stdout
@@ -121,19 +121,14 @@ class BoundedRunner:
 
     def __call__(self, source: str) -> str:
         left = self.deadline - time.monotonic()
-        try:
-            if left <= 0:
-                raise BudgetExceeded("time", "", -1)
-            step = Limits(left, self.limits.memory)
-            if self.binary is not None:
-                return _run_binary(self.binary, source, step)
-            if not can_fork():  # Windows: no fork, unbounded
-                return _run_in_process(source)
-            kind, text = run_limited(lambda: _tagged(source), step)
-        except BudgetExceeded as exc:
-            if exc.kind == "time":
-                raise BudgetExceeded("time", f"ran longer than {self.limits.seconds:g} s", -1) from exc
-            raise
+        if left <= 0:
+            raise BudgetExceeded("time", "no time left", -1)
+        step = Limits(left, self.limits.memory)
+        if self.binary is not None:
+            return _run_binary(self.binary, source, step)
+        if not can_fork():  # Windows: no fork, unbounded
+            return _run_in_process(source)
+        kind, text = run_limited(lambda: _tagged(source), step)
         if kind == "fail":
             raise NickelFailure(text)
         return text
@@ -144,9 +139,9 @@ def default_runner(limits: Limits = DEFAULT_BUDGETS.nickel) -> Runner:
     return BoundedRunner(limits)
 
 
-def budget_error(path: str, what: str, exc: BudgetExceeded) -> PolicyFileError:
-    key = "nickel-seconds" if exc.kind == "time" else "nickel-memory"
-    return PolicyFileError(f"{path}: {what} {exc.detail}, over its {exc.kind} budget (budgets.{key})")
+def budget_error(path: str, what: str, exc: BudgetExceeded, runner: object) -> PolicyFileError:
+    limits = runner.limits if isinstance(runner, BoundedRunner) else DEFAULT_BUDGETS.nickel
+    return PolicyFileError(f"{path}: {what} {overrun('nickel', exc, limits)}")
 
 
 def _ncl_string(text: str) -> str:
@@ -236,7 +231,7 @@ def read_nickel_policy(path: str | Path, runner: Runner | None = None) -> tuple[
     except NickelFailure as exc:
         raise PolicyFileError(f"{path}: {summarize(str(exc))}") from exc
     except BudgetExceeded as exc:
-        raise budget_error(str(path), "reading the Nickel policy", exc) from exc
+        raise budget_error(str(path), "reading the Nickel policy", exc, run) from exc
     except json.JSONDecodeError as exc:
         raise PolicyFileError(f"{path}: nickel produced invalid JSON: {exc}") from exc
     config = exported.get("config")
@@ -300,9 +295,8 @@ class NickelChecker:
             if exc.kind == "memory" and len(rules) > 1:  # find the rule that needs the memory
                 return [f for name in rules for f in self._batch(components, lo, hi, [name])]
             label = ", ".join(repr(r) for r in rules)
-            raise budget_error(
-                self.policy.path, f"Nickel rule{'s' if len(rules) > 1 else ''} {label}", exc
-            ) from exc
+            what = f"Nickel rule{'s' if len(rules) > 1 else ''} {label}"
+            raise budget_error(self.policy.path, what, exc, self._run) from exc
         except NickelFailure as exc:
             if names is None or len(names) > 1:
                 found: list[NickelFinding] = []

@@ -6,6 +6,24 @@ import re
 
 _SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~])")
 
+# GitHub turns @user, @org/team, #123 and GH-123 into notifications and cross-references, and hides
+# <!-- ... --> entirely (the sticky comment's marker is one). From PR data they are made inert with a
+# zero-width joiner: the text looks the same and pings nobody.
+ZWJ = "\u200d"
+_MENTION = re.compile(r"@(?=[A-Za-z0-9_])")
+_REFERENCE = re.compile(r"(#|\bGH-)(?=[0-9]+\b)", re.IGNORECASE)  # not colours such as #2da44e
+_COMMENT_OPEN = "<!--"
+
+
+def inert(value: str) -> str:
+    """``value`` with mentions, issue references and HTML comment openers neutralised (idempotent).
+
+    For whole Markdown documents too (a report posted with ``comment --body-file``): nothing nix-attest
+    renders needs a live mention, reference or comment."""
+    value = _MENTION.sub("@" + ZWJ, value)
+    value = _REFERENCE.sub(lambda m: m.group(1) + ZWJ, value)
+    return value.replace(_COMMENT_OPEN, "<" + ZWJ + "!--")
+
 
 def text(value: str | None, limit: int = 300) -> str:
     """Inline text safe in Markdown and HTML: no tags, no emphasis, no links, no table breaks."""
@@ -14,7 +32,7 @@ def text(value: str | None, limit: int = 300) -> str:
     flat = " ".join(value.split())
     if len(flat) > limit:
         flat = flat[: limit - 1] + "…"
-    flat = flat.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    flat = inert(flat).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return _SPECIAL.sub(r"\\\1", flat)
 
 
@@ -25,7 +43,7 @@ def code(value: str | None, limit: int = 200) -> str:
     flat = " ".join(value.split()).replace("`", "'")
     if len(flat) > limit:
         flat = flat[: limit - 1] + "…"
-    flat = flat.replace("|", "\\|")
+    flat = inert(flat).replace("|", "\\|")
     return f"`{flat}`"
 
 

@@ -7,13 +7,14 @@ from collections import deque
 
 from ..sbom.diff import SbomDiff
 from ..sbom.model import Sbom
+from .md import inert
 
 MAX_NODES = 15
 
 
 def _label(value: str) -> str:
-    cleaned = "".join(ch for ch in value if ch.isprintable())
-    for old, new in (("&", "#amp;"), ('"', "#quot;"), ("<", "#lt;"), (">", "#gt;"), ("`", "#96;")):
+    cleaned = inert("".join(ch for ch in value if ch.isprintable()))
+    for old, new in (("&", "#amp;"), ('"', "#quot;"), ("<", "#lt;"), (">", "#gt;"), ("`", "'")):
         cleaned = cleaned.replace(old, new)
     return cleaned[:60]
 

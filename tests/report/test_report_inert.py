@@ -1,0 +1,77 @@
+"""PR text in the comment pings nobody, references no issue and hides nothing: component names,
+licences, versions and messages come from the pull request."""
+
+from __future__ import annotations
+
+import re
+
+from helpers.report_fixtures import comp, report, sbom, violation
+
+from nix_attest.github.comment import marker, with_marker
+from nix_attest.report import md
+from nix_attest.report.markdown import render_comment, render_summary
+from nix_attest.report.model import Counts, ReportData
+from nix_attest.sbom.diff import diff_sboms
+
+OTHER_JOB = marker(".#app", "another-workflow/job")
+MARK = marker(".#app", "pr/check")
+HOSTILE = ("@octocat @org/team", "fix #123 and GH-42 and o/r#7", OTHER_JOB, "@everyone")
+LIVE_MENTION = re.compile(r"(?<![\w`])@[A-Za-z0-9]")  # GitHub: @ after a non-word character
+LIVE_REFERENCE = re.compile(r"(?<![\w&])#[0-9]+\b|\bGH-[0-9]+\b", re.IGNORECASE)
+
+
+def hostile_report() -> ReportData:
+    root = comp("app", "1.0", ref="/nix/store/r-app")
+    base = sbom(root)
+    parts = [
+        comp(name, "@1.0", lic=("@everyone",), ref=f"/nix/store/{i}-x") for i, name in enumerate(HOSTILE)
+    ]
+    head = sbom(root, *parts)
+    return ReportData(
+        installable="@octocat#1",
+        verdict="fail",
+        counts=Counts(runtime=1, buildtime=1, runtime_size=1),
+        policy=report(
+            *(violation("r", "error", name, f"{name} is banned, cc @admins #99") for name in HOSTILE)
+        ),
+        diff=diff_sboms(base, head),
+        diff_head=head,
+        diff_base_label="@main",
+        problems=("see #5 @someone <!-- hidden -->",),
+    )
+
+
+def test_hostile_names_are_inert_in_comment_and_summary() -> None:
+    for body in (render_comment(hostile_report(), MARK), render_summary(hostile_report())):
+        assert not LIVE_MENTION.search(body), LIVE_MENTION.search(body)
+        assert not LIVE_REFERENCE.search(body), LIVE_REFERENCE.search(body)
+        assert body.count("<!--") == body.startswith(MARK)  # only our own marker, first
+        assert OTHER_JOB not in body
+        assert "octocat" in body and "everyone" in body and "123" in body  # still shown, just inert
+
+
+def test_inert_keeps_the_text_readable() -> None:
+    assert md.inert("@octocat #12 GH-3 <!-- x -->") == "@\u200doctocat #\u200d12 GH-\u200d3 <\u200d!-- x -->"
+    assert md.inert(md.inert("@a #1")) == md.inert("@a #1")
+    assert (
+        md.inert("mail me@example.org, see ## Heading, C# 8, &#64;")
+        == "mail me@\u200dexample.org, see ## Heading, C# 8, &#\u200d64;"
+    )
+    assert md.text("@octocat") == "@\u200doctocat" and md.code("#1") == "`#\u200d1`"
+    assert md.code("<!-- x -->") == "`<\u200d!-- x -->`"
+    assert md.text("<!-- x -->") == "&lt;\u200d\\!-- x --&gt;"
+
+
+def test_the_posted_body_keeps_its_mermaid_colours() -> None:
+    posted = with_marker(render_comment(hostile_report(), MARK), MARK)
+    assert "classDef added fill:#d4f8d4,stroke:#2da44e" in posted
+    assert not LIVE_MENTION.search(posted) and not LIVE_REFERENCE.search(posted)
+
+
+def test_with_marker_always_prepends_and_neutralises_the_body() -> None:
+    spoof = f"{OTHER_JOB}\nI am the other job's comment\n{MARK}\n@octocat"
+    text = with_marker(spoof, MARK)
+    assert text.startswith(f"{MARK}\n<\u200d!-- nix-attest:")
+    assert text.count("<!--") == 1 and "@\u200doctocat" in text
+    assert with_marker(f"{MARK}\nreport", MARK) == f"{MARK}\nreport"  # rendered with the marker: kept once
+    assert with_marker("report", MARK) == f"{MARK}\nreport"
