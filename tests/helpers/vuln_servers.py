@@ -1,6 +1,7 @@
 """A fake NVD feed server and a fake OSV API on 127.0.0.1, serving the real records of tests/data/vuln.
 
-NVD: ``GET /feeds/nvdcve-2.0-{YYYY|modified}.{meta,json.gz}`` for 2002 .. this year; the year feeds
+NVD: ``GET /kev/known_exploited_vulnerabilities.json`` (the KEV catalog of tests/data/vuln/kev) and
+``GET /feeds/nvdcve-2.0-{YYYY|modified}.{meta,json.gz}`` for 2002 .. this year; the year feeds
 group the real CVE records by publication year (empty for other years), ``modified`` is vulnix's real
 modified feed file as published. ``.meta`` files carry the SHA-256 of the uncompressed JSON as NVD's do.
 
@@ -148,6 +149,9 @@ def _nvd_handler(state: FakeNvd) -> type[BaseHTTPRequestHandler]:
     class Handler(_Quiet):
         def do_GET(self) -> None:
             state.requests.append(self.path)
+            if self.path == "/kev/known_exploited_vulnerabilities.json":
+                self.reply(200, (DATA / "kev/known_exploited_vulnerabilities.json").read_bytes())
+                return
             m = re.fullmatch(r"/feeds/nvdcve-2\.0-(\w+)\.(meta|json\.gz)", self.path)
             if m is None or m.group(1) not in state.feeds or m.group(1) in state.missing:
                 self.reply(404, b"not found", "text/plain")

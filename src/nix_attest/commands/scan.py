@@ -18,6 +18,7 @@ from ..vuln.db import NVD_FEED_URL, NvdCache, feed_files, index_from_feeds, upda
 from ..vuln.formats import FORMAT_NAMES, ScanReport, formats
 from ..vuln.formats.common import summary
 from ..vuln.index import NvdIndex
+from ..vuln.kev import load_kev
 from ..vuln.model import FAIL_ON_SEVERITIES, ScanResult, at_or_above
 from ..vuln.scan import scan
 from ..vuln.sources import VulnerabilitySource
@@ -25,7 +26,7 @@ from ..vuln.sources.nixmeta import NixpkgsMetaSource
 from ..vuln.sources.nvd import NvdSource
 from ..vuln.sources.osv import OSV_API_URL, OsvSource
 from ..vuln.targets import targets
-from .vulndb import add_cache_arg, cache_from
+from .vulndb import KEV_FILE, add_cache_arg, cache_from
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -52,6 +53,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--no-osv", action="store_true", help="do not query OSV")
     p.add_argument("--offline", action="store_true", help="only local data: no download, no OSV query")
     add_cache_arg(p)
+    p.add_argument(
+        "--kev",
+        metavar="FILE_OR_URL",
+        help="CISA Known Exploited Vulnerabilities catalog (JSON) to flag known-exploited findings "
+        "(default: DIR/kev.json when 'vulndb update --kev' stored one)",
+    )
     p.add_argument("--format", choices=FORMAT_NAMES, default="text", help="report format (default: text)")
     p.add_argument("-o", "--output", metavar="FILE", help="write the report here (default: stdout)")
     p.add_argument(
@@ -86,6 +93,16 @@ def nvd_index(args: argparse.Namespace) -> Iterator[NvdIndex]:
         yield idx
 
 
+def known_exploited(args: argparse.Namespace) -> frozenset[str] | None:
+    """The KEV catalog's CVE ids: ``--kev``, else the cached copy, else None (no enrichment)."""
+    if args.kev:
+        if args.offline and args.kev.startswith(("http://", "https://")):
+            raise UsageError("--offline: --kev must be a file, not a URL")
+        return load_kev(args.kev)
+    cached = cache_from(args).root / KEV_FILE
+    return load_kev(str(cached)) if cached.is_file() else None
+
+
 def run_scan(args: argparse.Namespace, stack: ExitStack) -> tuple[ScanReport, str]:
     doc = load_document(args.sbom)
     sbom = from_document(doc, source=args.sbom)
@@ -100,7 +117,10 @@ def run_scan(args: argparse.Namespace, stack: ExitStack) -> tuple[ScanReport, st
         client = stack.enter_context(ServiceClient(args.osv_url, name="OSV", retry_post=True))
         sources.append(OsvSource(client))
     sources.append(NixpkgsMetaSource())
-    result: ScanResult = scan(targets(sbom), sources, notes=notes)
+    kev = known_exploited(args)
+    if kev is not None:
+        notes.append(f"known-exploited flags from the CISA KEV catalog ({len(kev)} CVEs)")
+    result: ScanResult = scan(targets(sbom), sources, known_exploited=kev or (), notes=notes)
     fail_on = args.fail_on or "never"
     return ScanReport(result, sbom, doc, args.sbom, fail_on), fail_on
 

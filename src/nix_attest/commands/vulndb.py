@@ -6,8 +6,12 @@ import argparse
 import sys
 from pathlib import Path
 
+from ..fsutil import write_atomic
 from ..github.http import ServiceClient
 from ..vuln.db import NVD_FEED_URL, NvdCache, default_cache_dir, update
+from ..vuln.kev import KEV_URL, fetch_kev, load_kev
+
+KEV_FILE = "kev.json"
 
 
 def add_cache_arg(p: argparse.ArgumentParser) -> None:
@@ -46,6 +50,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         default=NVD_FEED_URL,
         help=f"where the feeds are (default: {NVD_FEED_URL})",
     )
+    up.add_argument(
+        "--kev",
+        metavar="URL",
+        nargs="?",
+        const=KEV_URL,
+        help=f"also store the CISA KEV catalog as DIR/{KEV_FILE} (default URL: {KEV_URL})",
+    )
     up.set_defaults(func=run_update)
 
 
@@ -55,4 +66,8 @@ def run_update(args: argparse.Namespace) -> int:
         report = update(cache, client)
     what = f"{len(report.downloaded)} feed(s) downloaded, {len(report.unchanged)} unchanged"
     sys.stderr.write(f"nix-attest: NVD database {cache.nvd}: {report.cves} CVEs ({what})\n")
+    if args.kev:
+        raw = fetch_kev(args.kev)
+        write_atomic(cache.root / KEV_FILE, raw)
+        sys.stderr.write(f"nix-attest: CISA KEV catalog: {len(load_kev(str(cache.root / KEV_FILE)))} CVEs\n")
     return 0

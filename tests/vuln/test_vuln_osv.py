@@ -1,0 +1,151 @@
+"""OSV through the shared HTTP client (one querybatch, pages, retries, commit and tag queries), severity
+preference, and the CISA KEV enrichment."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+from helpers.nvd_data import DATA, real_cves
+from helpers.vuln_servers import FakeNvd, FakeOsv, fake_nvd, fake_osv  # noqa: F401  (fixtures)
+
+from nix_attest.cli import main
+from nix_attest.errors import ExternalError, InputError
+from nix_attest.github.http import ServiceClient
+from nix_attest.vuln.kev import load_kev
+from nix_attest.vuln.model import Target
+from nix_attest.vuln.nvdfeed import compact
+from nix_attest.vuln.scan import scan
+from nix_attest.vuln.sources.nixmeta import NixpkgsMetaSource
+from nix_attest.vuln.sources.osv import OsvSource, advisory, query_for
+
+COMMIT = "cf41627411886000429bde058a6594fb7f6d6d47"  # introduced in CVE-2018-5407's GIT range
+
+
+def osv_target(purl: str, name: str = "dep") -> Target:
+    return Target(
+        ref=f"/nix/store/{name}", name=name, version=purl.rsplit("@", 1)[-1], purl=purl, purls=(purl,)
+    )
+
+
+def osv_findings(osv: FakeOsv, *targets: Target) -> dict[str, set[str]]:
+    with ServiceClient(osv.url, name="OSV", retry_post=True) as client:
+        found = OsvSource(client).findings(list(targets))
+    out: dict[str, set[str]] = {}
+    for f in found:
+        out.setdefault(f.name, set()).add(f.id)
+    return out
+
+
+def test_queries_always_name_an_ecosystem() -> None:
+    assert query_for("pkg:cargo/regex@1.5.4") == ({"package": {"purl": "pkg:cargo/regex@1.5.4"}}, "purl")
+    assert query_for("pkg:cargo/regex") is None  # no version: never a name-only query
+    assert query_for(f"pkg:github/openssl/openssl@{COMMIT}") == ({"commit": COMMIT}, "git")
+    assert query_for("pkg:github/gin-gonic/gin@v1.5.0") == (
+        {"package": {"name": "https://github.com/gin-gonic/gin", "ecosystem": "GIT"}, "version": "v1.5.0"},
+        "git",
+    )
+    assert query_for("not a purl") is None
+
+
+def test_commit_and_purl_queries_in_one_batch(fake_osv: FakeOsv) -> None:  # noqa: F811
+    found = osv_findings(
+        fake_osv,
+        osv_target(f"pkg:github/openssl/openssl@{COMMIT}", "openssl-src"),
+        osv_target("pkg:golang/github.com/gin-gonic/gin@v1.5.0", "gin"),
+        osv_target("pkg:cargo/regex@1.5.5", "regex-fixed"),
+    )
+    assert found == {"openssl-src": {"CVE-2018-5407"}, "gin": {"GO-2020-0001"}}
+    assert [m for m, _, _ in fake_osv.requests].count("POST") == 1
+
+
+def test_pages_are_followed(fake_osv: FakeOsv) -> None:  # noqa: F811
+    # a second (synthetic) advisory for the same crate, so that a page size of 1 needs two pages
+    twin = copy.deepcopy(fake_osv.records["GHSA-m5pq-gvj9-9vr8"])
+    twin["id"] = "TEST-0000-0001"
+    twin["aliases"] = []
+    fake_osv.records[twin["id"]] = twin
+    fake_osv.page_size = 1
+    found = osv_findings(fake_osv, osv_target("pkg:cargo/regex@1.5.4", "regex"))
+    assert found == {"regex": {"GHSA-m5pq-gvj9-9vr8", "TEST-0000-0001"}}
+    posts = [body for m, _, body in fake_osv.requests if m == "POST"]
+    assert len(posts) == 2 and posts[1]["queries"][0]["page_token"] == "1"
+
+
+def test_querybatch_is_retried_like_a_query(fake_osv: FakeOsv, retry_waits: list[float]) -> None:  # noqa: F811
+    fake_osv.fail_querybatch = 2
+    assert osv_findings(fake_osv, osv_target("pkg:cargo/regex@1.5.4", "regex")) == {
+        "regex": {"GHSA-m5pq-gvj9-9vr8"}
+    }
+    assert [m for m, _, _ in fake_osv.requests].count("POST") == 3  # two 503s, then the answer
+    assert retry_waits  # the backoff went through the client's (recorded) sleep
+
+
+def test_a_broken_osv_answer_is_exit_3(fake_osv: FakeOsv) -> None:  # noqa: F811
+    del fake_osv.records["GHSA-m5pq-gvj9-9vr8"]  # querybatch never names it then; break details instead
+    fake_osv.records["PYSEC-2023-74"]["id"] = "SOMETHING-ELSE"
+    with pytest.raises(ExternalError), ServiceClient(fake_osv.url, name="OSV") as client:
+        OsvSource(client).findings([osv_target("pkg:pypi/requests@2.28.1", "requests")])
+
+
+def test_osv_severity_v3_scored_from_the_vector_else_the_database_word() -> None:
+    regex = json.loads((DATA / "osv/GHSA-m5pq-gvj9-9vr8.json").read_text())
+    [rating] = advisory(regex).ratings
+    assert (rating.method, rating.score, rating.severity) == ("CVSSv31", 7.5, "high")
+    word_only = dict(regex, severity=[])
+    [word] = advisory(word_only).ratings
+    assert (word.method, word.severity, word.score) == ("other", "high", None)
+    v4 = dict(
+        regex,
+        severity=[
+            *regex["severity"],
+            {"type": "CVSS_V4", "score": "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"},
+        ],
+    )
+    assert [r.method for r in advisory(v4).ratings] == ["CVSSv4", "CVSSv31"]  # v4 preferred
+
+
+def test_nvd_rating_preference_v4_then_v31_then_v2() -> None:
+    cve = copy.deepcopy(real_cves()["CVE-2010-3765"])  # real: cvssMetricV31 and cvssMetricV2
+    assert [r[0] for r in compact(cve)["r"]] == ["CVSSv31", "CVSSv2"]
+    v31 = cve["metrics"]["cvssMetricV31"][0]
+    cve["metrics"]["cvssMetricV40"] = [  # synthetic v4 metric, to check the order only
+        {
+            "source": v31["source"],
+            "type": "Primary",
+            "cvssData": {
+                "version": "4.0",
+                "baseScore": 9.3,
+                "baseSeverity": "CRITICAL",
+                "vectorString": "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N",
+            },
+        }
+    ]
+    assert [r[0] for r in compact(cve)["r"]] == ["CVSSv4", "CVSSv31", "CVSSv2"]
+
+
+def test_kev_flags_known_exploited(tmp_path: Path) -> None:
+    kev = load_kev(str(DATA / "kev/known_exploited_vulnerabilities.json"))
+    assert kev == {"CVE-2023-4863"}
+    webp = Target(
+        ref="/nix/store/libwebp",
+        name="libwebp",
+        version="1.3.1",
+        known_vulnerabilities=("CVE-2023-4863: heap overflow",),
+    )
+    [f] = scan([webp], [NixpkgsMetaSource()], known_exploited=kev).findings
+    assert f.advisory.known_exploited
+    bad = tmp_path / "kev.json"
+    bad.write_text('{"title": "not a catalog"}')
+    with pytest.raises(InputError, match="not a CISA KEV catalog"):
+        load_kev(str(bad))
+
+
+def test_vulndb_update_stores_the_kev_catalog(fake_nvd: FakeNvd, tmp_path: Path) -> None:  # noqa: F811
+    url = fake_nvd.url.replace("/feeds", "/kev/known_exploited_vulnerabilities.json")
+    assert (
+        main(["vulndb", "update", "--cache-dir", str(tmp_path), "--nvd-url", fake_nvd.url, "--kev", url]) == 0
+    )
+    assert load_kev(str(tmp_path / "kev.json")) == {"CVE-2023-4863"}
