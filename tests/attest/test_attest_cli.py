@@ -109,3 +109,39 @@ def test_cli_sign_bad_trust_config(
     assert main(["sign", "--sbom", str(sbom_file), "-o", str(tmp_path), "--identity-token", "x.y.z",
                  "--trust-config", str(cfg)]) == 2  # fmt: skip
     assert "not a valid ClientTrustConfig" in capsys.readouterr().err
+
+
+def test_cli_sign_and_verify_an_spdx_sbom(
+    tmp_path: Path,
+    stack: SigstoreStack,
+    trust_files: dict[str, Path],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An SPDX SBOM is signed with predicate type https://spdx.dev/Document and verifies like CycloneDX."""
+    from attest_helpers import make_sbom
+
+    from nix_attest.sbom import spdx
+
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+    sbom = make_sbom()
+    sbom_file = tmp_path / "sbom.spdx.json"
+    sbom_file.write_text(spdx.dumps_sbom(sbom))
+    assert _sign(tmp_path, sbom_file, trust_files["config"], stack.token()) == 0
+    assert "signed sbom (https://spdx.dev/Document)" in capsys.readouterr().out
+    bundle = tmp_path / "out" / "sbom.sigstore.json"
+    statement = json.loads(
+        __import__("base64").b64decode(json.loads(bundle.read_text())["dsseEnvelope"]["payload"])
+    )
+    assert statement["predicateType"] == "https://spdx.dev/Document"
+    assert statement["predicate"] == json.loads(sbom_file.read_text())
+    assert statement["subject"][0] == {
+        "name": sbom.root.store_path,
+        "digest": {"sha256": sbom.root.nar_sha256},
+    }
+    verify = ["verify", str(bundle), "--repository", "octo/widgets", "--trust-root", str(trust_files["root"])]
+    assert main([*verify, "--sbom", str(sbom_file)]) == 0
+    changed = tmp_path / "changed.spdx.json"
+    changed.write_text(sbom_file.read_text().replace('"hello"', '"hallo"', 1))
+    assert main([*verify, "--sbom", str(changed)]) == 1
+    assert "differs from the SBOM in the attestation" in capsys.readouterr().err

@@ -119,7 +119,8 @@ def test_policy_with_a_provenance_bundle_is_a_usage_error(
     out, err = capsys.readouterr()
     assert out == ""
     assert err == (
-        "nix-attest: error: --policy needs an SBOM attestation (predicate type https://cyclonedx.org/bom); "
+        "nix-attest: error: --policy needs an SBOM attestation (predicate type https://cyclonedx.org/bom or "
+        "https://spdx.dev/Document); "
         f"{signed['provenance']} is https://slsa.dev/provenance/v1\n"
     )
 

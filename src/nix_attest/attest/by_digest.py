@@ -24,7 +24,13 @@ from ..sbom.read import from_document, load_document, loads_sbom
 from .candidates import Candidate, Lookup
 from .closure import ClosureCheck, compare_closure, runtime_closure
 from .digest import sha256_file
-from .model import SBOM_PREDICATE_TYPE, IdentityPolicy, VerifiedAttestation, VerifyTarget
+from .model import (
+    SBOM_PREDICATE_TYPE,
+    SBOM_PREDICATE_TYPES,
+    IdentityPolicy,
+    VerifiedAttestation,
+    VerifyTarget,
+)
 from .statement import root_subject
 from .verify import NarHasher, parse_bundle, verify_bundle
 
@@ -105,9 +111,10 @@ class DigestVerifier:
     closure_nix: Nix | None = None  # set: check store paths' runtime closures against the SBOM
 
     def __post_init__(self) -> None:
-        if self.closure_nix is not None and self.predicate_type != SBOM_PREDICATE_TYPE:
+        if self.closure_nix is not None and self.predicate_type not in SBOM_PREDICATE_TYPES:
             raise InputError(
-                f"--closure compares with an SBOM attestation: --predicate-type {SBOM_PREDICATE_TYPE}"
+                "--closure compares with an SBOM attestation: --predicate-type "
+                + " or ".join(SBOM_PREDICATE_TYPES)
             )
         if not isinstance(self.nar_hasher, CachedNarHasher):
             self.nar_hasher = CachedNarHasher(self.nar_hasher)

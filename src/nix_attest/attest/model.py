@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 SBOM_PREDICATE_TYPE = "https://cyclonedx.org/bom"
+SPDX_PREDICATE_TYPE = "https://spdx.dev/Document"  # an SPDX SBOM (as actions/attest-sbom signs it)
+SBOM_PREDICATE_TYPES = (SBOM_PREDICATE_TYPE, SPDX_PREDICATE_TYPE)
 SLSA_PREDICATE_TYPE = "https://slsa.dev/provenance/v1"
 STATEMENT_TYPE = "https://in-toto.io/Statement/v1"
 INTOTO_PAYLOAD_TYPE = "application/vnd.in-toto+json"

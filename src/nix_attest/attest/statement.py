@@ -9,7 +9,7 @@ from typing import Any
 from ..errors import InputError
 from ..sbom.model import Sbom
 from .digest import sha256_file
-from .model import SBOM_PREDICATE_TYPE, STATEMENT_TYPE, Subject
+from .model import SBOM_PREDICATE_TYPE, SPDX_PREDICATE_TYPE, STATEMENT_TYPE, Subject
 
 _HEX = frozenset("0123456789abcdef")
 
@@ -59,12 +59,18 @@ def statement(
     }
 
 
-def sbom_statement(cyclonedx: Mapping[str, Any], subjects: Sequence[Subject]) -> dict[str, Any]:
-    """The SBOM attestation: predicateType https://cyclonedx.org/bom, predicate = the CycloneDX document."""
+def sbom_statement(document: Mapping[str, Any], subjects: Sequence[Subject]) -> dict[str, Any]:
+    """The SBOM attestation, predicate = the document: predicateType https://cyclonedx.org/bom for
+    CycloneDX, https://spdx.dev/Document for SPDX (the types GitHub's attestation service knows)."""
+    if "spdxVersion" in document:
+        for key in ("spdxVersion", "SPDXID", "documentNamespace"):
+            if key not in document:
+                raise InputError(f"the SPDX SBOM lacks {key!r}")
+        return statement(subjects, SPDX_PREDICATE_TYPE, document)
     for key in ("bomFormat", "specVersion", "serialNumber"):
-        if key not in cyclonedx:
+        if key not in document:
             raise InputError(f"the SBOM lacks {key!r}: GitHub's attestation service would not recognise it")
-    return statement(subjects, SBOM_PREDICATE_TYPE, cyclonedx)
+    return statement(subjects, SBOM_PREDICATE_TYPE, document)
 
 
 def statement_subjects(stmt: Mapping[str, Any]) -> tuple[Subject, ...]:

@@ -34,7 +34,7 @@ from .identity import GitHubIdentityPolicy, IdentityMismatch
 from .legacy_bundle import needs_promise_verification, parse_promise_bundle
 from .model import (
     INTOTO_PAYLOAD_TYPE,
-    SBOM_PREDICATE_TYPE,
+    SBOM_PREDICATE_TYPES,
     IdentityPolicy,
     Subject,
     VerifiedAttestation,
@@ -123,7 +123,7 @@ def _check_dsse_target(
     digests = {s.sha256 for s in subjects}
     if target.sbom_path:
         doc = load_document(target.sbom_path)
-        if stmt.get("predicateType") == SBOM_PREDICATE_TYPE:
+        if stmt.get("predicateType") in SBOM_PREDICATE_TYPES:
             if stmt.get("predicate") != doc:
                 raise VerificationError(
                     f"SBOM check failed: {target.sbom_path} differs from the SBOM in the attestation"
@@ -138,7 +138,7 @@ def _check_dsse_target(
             checks.append(f"subject {root.name} (the SBOM's root, NAR sha256 {root.sha256}) is attested")
         elif file_digest in digests:
             checks.append(f"subject {target.sbom_path} (sha256 {file_digest}) is attested")
-        elif stmt.get("predicateType") != SBOM_PREDICATE_TYPE or root is not None:
+        elif stmt.get("predicateType") not in SBOM_PREDICATE_TYPES or root is not None:
             what = f"the SBOM's root {root.name} ({root.sha256})" if root else f"{target.sbom_path}"
             raise VerificationError(
                 f"subject check failed: {what} is not a subject of the attestation "

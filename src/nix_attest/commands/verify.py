@@ -20,6 +20,7 @@ from ..attest.github_lookup import AttestationScope, list_attestations
 from ..attest.model import (
     GITHUB_OIDC_ISSUER,
     SBOM_PREDICATE_TYPE,
+    SBOM_PREDICATE_TYPES,
     IdentityPolicy,
     VerifiedAttestation,
     VerifyTarget,
@@ -140,9 +141,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def _policy_report(result: VerifiedAttestation, policy: Policy) -> PolicyReport:
     """Evaluate ``policy`` over the SBOM carried by a verified SBOM attestation."""
-    if result.predicate_type != SBOM_PREDICATE_TYPE or result.predicate_json is None:
+    if result.predicate_type not in SBOM_PREDICATE_TYPES or result.predicate_json is None:
         raise UsageError(
-            f"--policy needs an SBOM attestation (predicate type {SBOM_PREDICATE_TYPE}); "
+            f"--policy needs an SBOM attestation (predicate type {' or '.join(SBOM_PREDICATE_TYPES)}); "
             f"{result.bundle_path} is {result.predicate_type}"
         )
     sbom = loads_sbom(result.predicate_json, source=f"the SBOM attested by {result.bundle_path}")

@@ -69,7 +69,7 @@ def to_document(sbom: Sbom, spec_version: str = "1.6") -> dict[str, Any]:
             {
                 "type": "application",
                 "name": "nix",
-                "version": _nix_version_number(meta.nix_version),
+                "version": nix_version_number(meta.nix_version),
                 "description": meta.nix_version,
             }
         )
@@ -79,7 +79,7 @@ def to_document(sbom: Sbom, spec_version: str = "1.6") -> dict[str, Any]:
         # the organisation that made the BOM: `manufacturer` from 1.6 on, `manufacture` in 1.5
         metadata["manufacturer" if newer else "manufacture"] = _entity(meta.authors[0])
     metadata["component"] = component_json(sbom.root, meta.system, newer)
-    metadata["properties"] = _props(_document_properties(sbom))
+    metadata["properties"] = document_properties(sbom)
     doc = {
         "bomFormat": "CycloneDX",
         "specVersion": spec_version,
@@ -123,6 +123,10 @@ def _contact(p: Party) -> dict[str, str]:
     if p.email:
         out["email"] = p.email
     return out
+
+
+def entity_json(p: Party) -> dict[str, Any]:
+    return _entity(p)
 
 
 def _entity(p: Party) -> dict[str, Any]:
@@ -196,7 +200,7 @@ def write_sbom(sbom: Sbom, path: str, spec_version: str = "1.6", *, validate: bo
     return text
 
 
-def _nix_version_number(text: str) -> str:
+def nix_version_number(text: str) -> str:
     """ "nix (Determinate Nix 3.6.2) 2.29.0" -> "2.29.0" (Nix's own version is printed last)."""
     words = text.split()
     return words[-1] if words else text
@@ -337,6 +341,11 @@ def _component_properties(c: Component, system: str | None) -> Iterator[tuple[st
         yield f"{P}metadata", "unavailable"
     if c.reproducible is not None:
         yield f"{P}reproducible", "true" if c.reproducible else "false"
+
+
+def document_properties(sbom: Sbom) -> list[dict[str, str]]:
+    """The document-level ``nix-attest:`` properties (the SPDX writer carries them too)."""
+    return _props(_document_properties(sbom))
 
 
 def _document_properties(sbom: Sbom) -> Iterator[tuple[str, str]]:

@@ -53,23 +53,43 @@ def load_document(path: str | Path) -> dict[str, Any]:
 
 
 def loads_document(text: str, *, source: str = "SBOM") -> dict[str, Any]:
+    """The JSON document in ``text`` (CycloneDX or SPDX 2.3; not yet checked)."""
     try:
         doc = loads_json(text)
     except ValueError as exc:
         raise InputError(f"{source} is {json_problem(exc)}") from exc
-    if not isinstance(doc, dict) or doc.get("bomFormat") != "CycloneDX":
-        raise InputError(f"{source} is not a CycloneDX JSON document (bomFormat missing)")
-    return doc
+    sbom_format(doc, source)
+    return cast(dict[str, Any], doc)
+
+
+def sbom_format(doc: Any, source: str = "SBOM") -> str:
+    """``cyclonedx`` or ``spdx``, from the document's own header."""
+    if isinstance(doc, dict) and doc.get("bomFormat") == "CycloneDX":
+        return "cyclonedx"
+    if isinstance(doc, dict) and isinstance(doc.get("spdxVersion"), str):
+        return "spdx"
+    raise InputError(f"{source} is neither a CycloneDX JSON document (bomFormat) nor SPDX JSON (spdxVersion)")
 
 
 def from_document(doc: Any, *, source: str = "SBOM") -> Sbom:
-    """Validate against the CycloneDX schema of the document's specVersion, then read it."""
-    if not isinstance(doc, dict) or doc.get("bomFormat") != "CycloneDX":
-        raise InputError(f"{source} is not a CycloneDX JSON document (bomFormat missing)")
+    """Check the document (CycloneDX: against the schema of its specVersion; SPDX: the structure
+    nix-attest relies on), then read it. SPDX is rearranged into the CycloneDX shape first
+    (``spdx.to_cyclonedx_shape``), so one reader serves both formats."""
+    if sbom_format(doc, source) == "spdx":
+        from . import spdx
+
+        problems = spdx.structural_errors(doc, limit=1)
+        if problems:
+            raise InputError(f"{source} is not valid SPDX 2.3: {problems[0]}")
+        return _read(spdx.to_cyclonedx_shape(doc), source)
     spec = str(doc.get("specVersion"))
     problems = schema_errors(doc, spec, limit=1)
     if problems:
         raise InputError(f"{source} is not valid CycloneDX {spec}: {problems[0]}")
+    return _read(doc, source)
+
+
+def _read(doc: dict[str, Any], source: str) -> Sbom:
     metadata = doc.get("metadata") or {}
     root_doc = metadata.get("component")
     if not isinstance(root_doc, dict):
