@@ -24,6 +24,7 @@ from ..github.auth import resolve_token
 from ..github.comment import marker, upsert_comment
 from ..github.context import PullRequestContext, pull_request_context
 from ..github.http import GitHubClient
+from ..nix.installable import reject_option_like
 from ..policy import Policy
 from ..policy.model import FAIL_ON_LEVELS, FailOn, PolicyReport
 from ..report.compare import new_violations
@@ -129,8 +130,10 @@ def options(args: argparse.Namespace, ctx: PullRequestContext) -> RunOptions:
     diff_base = flag("diff-base")
     if diff_base.endswith(".json") and not Path(diff_base).is_file():
         raise InputError(f"base SBOM file not found: {diff_base}")
+    installable = flag("installable", ".#default")
+    reject_option_like(installable)
     return RunOptions(
-        installable=flag("installable", ".#default"),
+        installable=installable,
         closure=_one_of(choice("closure", CLOSURES), CLOSURES),
         policy=flag("policy") or None,
         fail_on=_one_of(choice("fail-on", FAIL_ON_LEVELS), FAIL_ON_LEVELS),

@@ -33,7 +33,7 @@ class RebuildResult:
 def build(nix: Nix, installable: Installable, *, drv_path: str | None = None) -> list[BuildResult]:
     """Build and return the outputs. With ``drv_path`` (already evaluated) the derivation is built
     directly, so the expression is not evaluated a second time."""
-    target = [nix.drv_installable(drv_path)] if drv_path else installable.args
+    target = ["--", nix.drv_installable(drv_path)] if drv_path else installable.args
     out = nix.run_long(
         ["build", "--no-link", "--json", *target], what="build", installable=installable.describe()
     )
@@ -58,7 +58,7 @@ def path_info(nix: Nix, paths: Sequence[str], *, recursive: bool = False) -> dic
     """Path info (NAR hash/size, references, deriver) for ``paths`` (and their closure)."""
     if not paths:
         return {}
-    args = ["path-info", "--json", *(["--recursive"] if recursive else []), *paths]
+    args = ["path-info", "--json", *(["--recursive"] if recursive else []), "--", *paths]
     out = nix.run(args, what="nix path-info", installable=paths[0] if len(paths) == 1 else None)
     try:
         doc = loads_json(out)
@@ -75,7 +75,7 @@ def rebuild(nix: Nix, drv_path: str, outputs: Sequence[str]) -> list[RebuildResu
     bit-identical to the existing one."""
     try:
         nix.run_long(
-            ["build", "--no-link", "--rebuild", nix.drv_installable(drv_path)],
+            ["build", "--no-link", "--rebuild", "--", nix.drv_installable(drv_path)],
             what="rebuild",
             installable=drv_path,
         )

@@ -12,13 +12,13 @@ from .runner import Nix
 
 def show_derivations(nix: Nix, drv_path: str) -> dict[str, Derivation]:
     """Every derivation in the build closure of the (instantiated) ``drv_path``, keyed by .drv path."""
-    return show_derivations_of(nix, [nix.drv_installable(drv_path)], drv_path)
+    return show_derivations_of(nix, ["--", nix.drv_installable(drv_path)], drv_path)
 
 
 def show_derivations_of(nix: Nix, installable_args: Sequence[str], label: str) -> dict[str, Derivation]:
     """The same for an installable that Nix evaluates itself, so that it can run beside another
     evaluation of it (the flake's lock file is never written from here)."""
-    extra = [] if installable_args[0].startswith("/") else ["--no-write-lock-file"]
+    extra = [] if installable_args[-1].startswith("/") else ["--no-write-lock-file"]
     out = nix.run(
         [*nix.derivation_show, "--recursive", *extra, *installable_args],
         what="nix derivation show",

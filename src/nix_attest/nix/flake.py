@@ -66,7 +66,7 @@ class FlakeInput:
 
 def flake_metadata(nix: Nix, flake_ref: str) -> FlakeInfo:
     out = nix.run(
-        ["flake", "metadata", "--json", flake_ref], what="nix flake metadata", installable=flake_ref
+        ["flake", "metadata", "--json", "--", flake_ref], what="nix flake metadata", installable=flake_ref
     )
     try:
         doc = loads_json(out)
@@ -134,7 +134,7 @@ def flake_source_paths(nix: Nix, flake_ref: str) -> dict[tuple[str, ...], str]:
     """The store path of the flake's source and of every input, by input path (``()`` is the flake):
     ``nix flake archive --dry-run --json`` (the inputs are already fetched by the evaluation)."""
     out = nix.run(
-        ["flake", "archive", "--dry-run", "--json", flake_ref],
+        ["flake", "archive", "--dry-run", "--json", "--", flake_ref],
         what="nix flake archive --dry-run",
         installable=flake_ref,
     )

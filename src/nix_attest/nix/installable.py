@@ -20,11 +20,12 @@ class Installable:
 
     @property
     def args(self) -> list[str]:
-        """The installable as `nix` CLI arguments."""
+        """The installable as `nix` CLI arguments, to go after every flag: ``--`` ends Nix's options, so
+        an installable can never be read as one (``--impure``)."""
         if self.kind == "file":
             assert self.file is not None
-            return ["--file", self.file, self.text]
-        return [self.text]
+            return ["--file", self.file, "--", self.text]
+        return ["--", self.text]
 
     @property
     def flake_ref(self) -> str | None:
@@ -41,9 +42,19 @@ class Installable:
         return f"-f {self.file} -A {self.text}" if self.kind == "file" else self.text
 
 
+def reject_option_like(value: str | None) -> None:
+    """An installable starting with ``-`` is refused (exit 2): Nix would read it as an option."""
+    if value and value.startswith("-"):
+        raise UsageError(f"installable {value!r} starts with '-': Nix would read it as an option")
+
+
 def parse_installable(text: str | None, *, file: str | None = None, attr: str | None = None) -> Installable:
     """Classify the installable. ``file``/``attr`` are the legacy ``-f FILE -A ATTR`` form."""
+    for value in (text, attr):
+        reject_option_like(value)
     if file is not None:
+        if file.startswith("-"):
+            file = f"./{file}"
         if text and attr:
             raise UsageError("give either INSTALLABLE or -A ATTR with -f FILE, not both")
         if not Path(file).exists():

@@ -73,7 +73,7 @@ def _expression() -> str:
 def evaluate(nix: Nix, installable: Installable) -> EvalResult:
     """Evaluate the installable once: its drvPath and every reachable derivation's metadata."""
     out = nix.run(
-        ["eval", "--json", *installable.args, "--apply", _expression()],
+        ["eval", "--json", "--apply", _expression(), *installable.args],
         what="evaluation",
         installable=installable.describe(),
     )
