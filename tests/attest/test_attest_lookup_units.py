@@ -16,7 +16,12 @@ from helpers.github_server import Fault, Server, github  # noqa: F401  (the fixt
 
 from nix_attest.attest.candidates import MAX_BUNDLE_BYTES, BundleDirectory, claimed_digests
 from nix_attest.attest.closure import compare_closure
-from nix_attest.attest.github_lookup import AttestationScope, decode_bundle_blob, list_attestations
+from nix_attest.attest.github_lookup import (
+    MAX_PAGES,
+    AttestationScope,
+    decode_bundle_blob,
+    list_attestations,
+)
 from nix_attest.cli import main
 from nix_attest.commands.verify import read_store_paths
 from nix_attest.errors import ExternalError, InputError
@@ -203,3 +208,42 @@ def test_a_missing_store_path_is_reported_before_any_network(
         capsys.readouterr().err
         == f"nix-attest: error: store path {missing} does not exist in the local store\n"
     )
+
+
+def test_a_deeply_nested_listing_is_one_line_not_a_traceback(
+    github: Server,  # noqa: F811
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    trust_files: dict[str, Path],
+) -> None:
+    github.state.users["tok"] = "reader"
+    deep = b'{"attestations": [{"bundle": ' + b"[" * 100_000 + b"]" * 100_000 + b"}]}"
+    github.state.faults.append(Fault(200, raw=deep, path="/repos/"))
+    with GitHubClient(github.url, "tok", retries=0) as client, pytest.raises(ExternalError) as caught:
+        list_attestations(client, AttestationScope(repository="octo/widgets"), DIGEST)
+    assert "nested deeper than 100 levels" in caught.value.message
+    # through the CLI: exit 3, one line (the file target needs no Nix; the listing fails first)
+    monkeypatch.setenv("GITHUB_API_URL", github.url)
+    monkeypatch.setenv("GITHUB_TOKEN", "tok")
+    f = tmp_path / "artifact"
+    f.write_text("x")
+    github.state.faults.append(Fault(200, raw=deep, path="/repos/"))
+    trust = str(trust_files["root"])
+    code = main(["verify", "--file", str(f), "--repository", "octo/widgets", "--trust-root", trust])
+    err = capsys.readouterr().err
+    assert (code, err.count("\n")) == (3, 1), err
+    assert "nested deeper than 100 levels" in err
+
+
+def test_endless_paging_is_cut_off(github: Server) -> None:  # noqa: F811
+    github.state.users["tok"] = "reader"
+    path = f"/repos/octo/widgets/attestations/sha256:{DIGEST}"
+    endless = {"Link": f'<{github.url}{path}?per_page=100&after=again>; rel="next"'}
+    github.state.faults.extend(
+        Fault(200, body={"attestations": []}, headers=endless, path="/repos/") for _ in range(200)
+    )
+    with GitHubClient(github.url, "tok", retries=0) as client, pytest.raises(ExternalError) as caught:
+        list_attestations(client, AttestationScope(repository="octo/widgets"), DIGEST)
+    assert "more than" in caught.value.message and "pages" in caught.value.message
+    assert len(github.state.attestation_requests()) <= MAX_PAGES + 1

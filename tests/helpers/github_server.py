@@ -48,6 +48,7 @@ class Fault:
     body: Any = None
     method: str | None = None  # only for this method, else any
     path: str | None = None  # only for paths starting with this, else any
+    raw: bytes | None = None  # sent as is instead of ``body`` as JSON (malformed or hostile bodies)
 
 
 @dataclass
@@ -151,8 +152,15 @@ def make_handler(state: FakeGitHub) -> type[BaseHTTPRequestHandler]:
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
-        def _send(self, status: int, body: Any = None, headers: dict[str, str] | None = None) -> None:
-            payload = b"" if body is None else json.dumps(body).encode()
+        def _send(
+            self,
+            status: int,
+            body: Any = None,
+            headers: dict[str, str] | None = None,
+            *,
+            raw: bytes | None = None,
+        ) -> None:
+            payload = raw if raw is not None else b"" if body is None else json.dumps(body).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(payload)))
@@ -176,7 +184,7 @@ def make_handler(state: FakeGitHub) -> type[BaseHTTPRequestHandler]:
                         fault = state.faults.pop(i)
                         break
             if fault is not None:
-                self._send(fault.status, fault.body, fault.headers)
+                self._send(fault.status, fault.body, fault.headers, raw=fault.raw)
                 return
             m = _BLOB.match(split.path)
             if m and self.command == "GET":  # the storage host: pre-signed URL, no token needed

@@ -31,6 +31,7 @@ from .candidates import MAX_BUNDLE_BYTES, Candidate, Lookup
 _NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
 PER_PAGE = 100
 MAX_CANDIDATES = 1000  # as gh's --limit maximum: a digest with more is misuse, not a deployment
+MAX_PAGES = 50  # 1,000 candidates in pages of 20 or more; a server that keeps offering more is looping
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +118,9 @@ def list_attestations(
         params["predicate_type"] = predicate_type
     entries: list[dict[str, Any]] = []
     try:
-        for entry in client.paginate(scope.path(digest), params, items_key="attestations"):
+        for entry in client.paginate(
+            scope.path(digest), params, items_key="attestations", max_pages=MAX_PAGES
+        ):
             entries.append(entry)
             if len(entries) >= MAX_CANDIDATES:
                 break

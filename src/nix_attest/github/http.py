@@ -28,6 +28,7 @@ from urllib3.util.retry import Retry
 
 from .. import __version__
 from ..errors import ExternalError
+from ..untrusted import TooDeep, loads_json
 from .actions import set_secret
 
 DEFAULT_API_URL = "https://api.github.com"
@@ -228,13 +229,23 @@ class GitHubClient:
         return _json(self.request("GET", path, params=params), path)
 
     def paginate(
-        self, path: str, params: Params | None = None, *, items_key: str | None = None
+        self,
+        path: str,
+        params: Params | None = None,
+        *,
+        items_key: str | None = None,
+        max_pages: int | None = None,
     ) -> Iterator[dict[str, Any]]:
         """Yield the items of a list endpoint, following ``Link: <...>; rel="next"`` (page numbers or
-        cursors alike). ``items_key``: the list is that member of an object (``{"attestations": [...]}``)."""
+        cursors alike). ``items_key``: the list is that member of an object (``{"attestations": [...]}``).
+        ``max_pages``: a server that offers a next page after that many (a loop) is an error."""
         query: Params | None = dict(params or {})
         next_url: str | None = path
+        pages = 0
         while next_url:
+            if max_pages is not None and pages >= max_pages:
+                raise GitHubError(f"GitHub API GET {path}: more than {max_pages} pages")
+            pages += 1
             response = self.request("GET", next_url, params=query)
             data = _json(response, path)
             if items_key is not None and isinstance(data, dict):
@@ -322,8 +333,8 @@ _TOKEN_RE = re.compile(r"\b(gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{2
 
 def _message(response: requests.Response) -> str:
     try:
-        data = response.json()
-    except ValueError:
+        data = loads_json(response.content)
+    except ValueError:  # not JSON, or nested too deep
         return response.text[:200]
     if isinstance(data, dict) and isinstance(data.get("message"), str):
         return str(data["message"])
@@ -331,8 +342,11 @@ def _message(response: requests.Response) -> str:
 
 
 def _json(response: requests.Response, path: str) -> Any:
+    """The body as JSON, nesting bounded (a hostile or broken server: one line, not a RecursionError)."""
     try:
-        return response.json()
+        return loads_json(response.content)
+    except TooDeep as exc:
+        raise GitHubError(f"GitHub API {path}: the response is {exc}") from None
     except ValueError:
         raise GitHubError(f"GitHub API {path}: the response is not JSON") from None
 
