@@ -372,3 +372,37 @@ def test_json_result_names_the_verified_attestation(
     assert first["rejected"][0]["reason"].startswith("identity check failed: repository is octo/gadgets")
     assert first["closure"]["ok"] is True and first["closure"]["closureSize"] == 2
     assert second["status"] == "unattested" and second["attestation"] is None
+
+
+def test_the_signer_workflow_must_belong_to_the_repository_or_owner_as_gh_requires(
+    env: Server,
+    built: Built,
+    sign: Signer,
+    trust_files: dict[str, Path],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A run of octo/widgets that calls someone else's reusable workflow (granted `id-token: write`) gets a
+    certificate whose repository is octo/widgets but whose signer (SAN) is that workflow: gh rejects it
+    unless told (--signer-repo / --signer-workflow), and so must we (--workflow OWNER/REPO/PATH)."""
+    app, sbom = built.app, built.sbom
+    foreign = "evil/tools/.github/workflows/sign.yml@refs/heads/main"
+    env.state.add_attestation(REPO, sign(sbom, signer_workflow=foreign)[0].read_text())
+    for scope in (("--repository", REPO), ("--owner", "octo")):
+        assert _verify(trust_files, "--store-path", app, *scope) == 1
+        out, _ = _err_line(capsys)
+        assert (
+            f"identity check failed: signer workflow is https://github.com/{foreign}, expected a workflow "
+            f"of {scope[1]}" in out
+        )
+    # a workflow named without its repository does not pin another repository's workflow
+    assert _verify(trust_files, "--store-path", app, "--repository", REPO, "--workflow", "sign.yml") == 1
+    assert "expected a workflow of octo/widgets" in _err_line(capsys)[0]
+    pinned = ("--workflow", "evil/tools/.github/workflows/sign.yml")
+    assert _verify(trust_files, "--store-path", app, "--repository", REPO, *pinned) == 0
+    assert f"ok: workflow https://github.com/{foreign}" in capsys.readouterr().out
+    # a reusable workflow of the same owner is a repository of that owner: --owner accepts it
+    shared = "octo/shared/.github/workflows/sign.yml@refs/heads/main"
+    env.state.add_attestation(REPO, sign(sbom, signer_workflow=shared)[0].read_text())
+    assert _verify(trust_files, "--store-path", app, "--owner", "octo") == 0
+    out = capsys.readouterr().out
+    assert f"ok: signer workflow https://github.com/{shared} is a workflow of octo" in out

@@ -48,8 +48,16 @@ class Signer:
     def __init__(self, tmp_path: Path, stack: SigstoreStack, trust: SigningTrust) -> None:
         self.tmp, self.stack, self.trust, self.n = tmp_path, stack, trust, 0
 
-    def __call__(self, sbom: Sbom, repository: str = REPO, *, provenance: bool = False) -> list[Path]:
-        """[SBOM bundle(, provenance bundle)]."""
+    def __call__(
+        self,
+        sbom: Sbom,
+        repository: str = REPO,
+        *,
+        provenance: bool = False,
+        signer_workflow: str | None = None,
+    ) -> list[Path]:
+        """[SBOM bundle(, provenance bundle)]; ``signer_workflow`` (``OWNER/REPO/PATH@REF``): the workflow
+        that signed, when it is a reusable workflow of another repository than the one that ran."""
         self.n += 1
         d = self.tmp / f"signed-{self.n}"
         d.mkdir()
@@ -58,7 +66,10 @@ class Signer:
         bundles = sign_sbom(
             sbom_file,
             out_dir=d,
-            token=self.stack.token(repository=repository),
+            token=self.stack.token(
+                repository=repository,
+                overrides={"job_workflow_ref": signer_workflow} if signer_workflow else {},
+            ),
             trust=self.trust,
             provenance=provenance,
             env={},

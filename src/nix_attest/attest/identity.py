@@ -144,6 +144,23 @@ def _workflow_matches(expected: str, signer_uri: str) -> bool:
     )
 
 
+def _names_repository(workflow: str) -> bool:
+    """Whether a ``--workflow`` value names its repository (``OWNER/REPO/.github/workflows/x.yml``)."""
+    want = workflow.strip().split("@", 1)[0].lstrip("/")
+    return "/" in want and not want.startswith(".github/")
+
+
+def _signer_in(signer_uri: str, repository: str | None, owner: str | None) -> bool:
+    """Whether the signer workflow (``https://HOST/OWNER/REPO/PATH@REF``) is one of ``repository`` or of
+    a repository of ``owner`` (GitHub names are case-insensitive)."""
+    parts = _strip_url(signer_uri).split("/", 2)
+    if len(parts) != 3:
+        return False
+    if repository is not None:
+        return [p.lower() for p in parts[:2]] == [p.lower() for p in repository.split("/", 1)]
+    return owner is not None and parts[0].lower() == owner.lower()
+
+
 class GitHubIdentityPolicy:
     """A sigstore-python ``VerificationPolicy`` whose failures say exactly which claim did not match."""
 
@@ -174,6 +191,18 @@ class GitHubIdentityPolicy:
                     f"repository is {c.repository or 'missing'}, expected a repository of {p.owner}"
                 )
             checked.append(f"repository {c.repository} belongs to {p.owner}")
+        scope = p.repository or p.owner
+        pinned = p.identity or p.identity_regexp or (p.workflow and _names_repository(p.workflow))
+        if scope is not None and not pinned:
+            # as gh: the signer (the SAN, the workflow file that ran) must be in the repository / owner too,
+            # not only the run's repository: a reusable workflow of someone else that the run called (and
+            # granted id-token: write) would otherwise sign as the repository. Pin one with --workflow.
+            if c.signer_uri is None or not _signer_in(c.signer_uri, p.repository, p.owner):
+                raise IdentityMismatch(
+                    f"signer workflow is {c.signer_uri or 'missing'}, expected a workflow of {scope} "
+                    "(a reusable workflow of another repository: pin it with --workflow OWNER/REPO/PATH)"
+                )
+            checked.append(f"signer workflow {c.signer_uri} is a workflow of {scope}")
         if p.workflow is not None:
             if c.signer_uri is None or not _workflow_matches(p.workflow, c.signer_uri):
                 raise IdentityMismatch(
