@@ -57,21 +57,62 @@ def test_malformed_sbom_is_one_line_exit_2(
 
 
 @pytest.mark.parametrize(
-    "argv",
+    ("argv", "expected"),
     [
-        ["check", "/nonexistent/sbom.json"],
-        ["diff", "/nonexistent/a.json", "/nonexistent/b.json"],
-        ["verify", "/nonexistent/bundle.json", "--file", "/etc/hostname", "--repository", "o/r"],
-        ["comment", "--body-file", "/nonexistent/report.md"],
-        ["sbom", "--frobnicate"],
-        ["run", "--closure", "sideways"],
+        (["check", "/nonexistent/sbom.json"], 2),
+        (["diff", "/nonexistent/a.json", "/nonexistent/b.json"], 2),
+        (["verify", "/nonexistent/bundle.json", "--file", "/etc/hostname", "--repository", "o/r"], 2),
+        (["comment", "--body-file", "/nonexistent/report.md"], 2),
+        (["comment", "--body-file", "/"], 2),
+        (["sbom", "--frobnicate"], 2),
+        (["run", "--closure", "sideways"], 2),
     ],
 )
-def test_missing_files_and_bad_flags(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+def test_missing_files_and_bad_flags(
+    argv: list[str], expected: int, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Each answer is the exit code the README and docs/attest.md promise: 2 for a missing file or a
+    bad flag (an unreadable bundle too: only a bundle that was read and is wrong is exit 1)."""
     try:
         code = main(argv)
     except SystemExit as exc:  # argparse's usage errors
         code = int(exc.code or 0)
     err = capsys.readouterr().err
     assert re.fullmatch(r"nix-attest: error: [^\n]+\n", err), err
-    assert code in (1, 2), err  # verify reports an unreadable bundle as a failed verification
+    assert code == expected, err
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        (b"", "is empty: there is no report to post"),
+        (b" \n\t\n", "is empty: there is no report to post"),
+        (b"## report\n\xff\xfe broken", "is not UTF-8 text"),
+    ],
+)
+def test_comment_body_file_must_be_a_report(
+    content: bytes,
+    problem: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("GITHUB_TOKEN", "ghs_" + "x" * 36)
+    body = tmp_path / "report.md"
+    body.write_bytes(content)
+    code = main(["comment", "--body-file", str(body), "--repository", "o/r", "--pr", "1", "--no-summary"])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert re.fullmatch(rf"nix-attest: error: [^\n]*report\.md {problem}[^\n]*\n", err), err
+
+
+@pytest.mark.parametrize("kind", ["not-json", "not-a-bundle", "deep"])
+def test_a_read_but_malformed_bundle_is_a_failed_verification(
+    kind: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    content = {"not-json": "{nope", "not-a-bundle": json.dumps({"a": 1}), "deep": "[" * 500 + "]" * 500}[kind]
+    bundle = _write(tmp_path, "b.sigstore.json", content)
+    code = main(["verify", bundle, "--file", bundle, "--repository", "o/r", "--offline"])
+    err = capsys.readouterr().err
+    assert re.fullmatch(r"nix-attest: error: [^\n]+\n", err), err
+    assert code == 1, err

@@ -1,7 +1,11 @@
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
+from nix_attest.cli import main
 from nix_attest.policy.patterns import component_matches, glob_match, purl_matches
 from nix_attest.policy.versions import compare_versions, parse_range
 
@@ -54,3 +58,45 @@ def test_patterns() -> None:
     assert component_matches(c, "zlib") and component_matches(c, "zlib@1.*")
     assert not component_matches(c, "zlib@2*")
     assert component_matches(c, "pkg:nix/zlib") and component_matches(c, "/nix/store/*-zlib-1.3")
+
+
+@pytest.mark.parametrize("junk", ["< not.a.version", "< )(*&", ">= 1.0, < x", "= 'quoted'", "< -1", "< .5"])
+def test_junk_versions_are_refused(junk: str) -> None:
+    with pytest.raises(ValueError, match=r"bad version .+ in constraint"):
+        parse_range(junk)
+
+
+@pytest.mark.parametrize(
+    "good", ["< 3.0.13", "< 1.0pre1", ">= 2024-01-02", "< 9.1p1", "< 1.2.3+git", "< unstable-2023-05-01"]
+)
+def test_nix_versions_are_accepted(good: str) -> None:
+    assert parse_range(good).constraints
+
+
+@pytest.mark.parametrize(
+    ("deny", "where"),
+    [
+        ("    - openssl < not.a.version\n", r"p\.yaml:4: packages\.deny\[1\]: bad version 'not\.a\.version'"),
+        (
+            '    - {name: x, version: "< )(*&"}\n',
+            r"p\.yaml:4: packages\.deny\[1\]\.version: bad version '\)\(\*&'",
+        ),
+        (
+            '    - name: x\n      reason: r\n      version: "< )(*&"\n',
+            r"p\.yaml:6: packages\.deny\[1\]\.version",
+        ),
+    ],
+)
+def test_junk_version_in_a_policy_names_its_line(
+    deny: str, where: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    policy = tmp_path / "p.yaml"
+    policy.write_text("packages:\n  deny:\n    - zlib\n" + deny)
+    sbom = tmp_path / "sbom.json"
+    sbom.write_text(
+        '{"bomFormat": "CycloneDX", "specVersion": "1.6", "version": 1, "metadata": {"component": '
+        '{"type": "application", "name": "app", "bom-ref": "/nix/store/' + "0" * 32 + '-app"}}}'
+    )
+    assert main(["check", str(sbom), "--policy", str(policy)]) == 2
+    err = capsys.readouterr().err
+    assert re.fullmatch(r"nix-attest: error: [^\n]+\n", err) and re.search(where, err), err

@@ -61,6 +61,10 @@ def run(args: argparse.Namespace) -> int:
             body = Path(args.body_file).read_text(encoding="utf-8")
         except OSError as exc:
             raise InputError(f"cannot read {args.body_file}: {exc.strerror or exc}") from exc
+        except UnicodeDecodeError as exc:
+            raise InputError(f"{args.body_file} is not UTF-8 text (byte {exc.start})") from exc
+        if not body.strip():
+            raise InputError(f"{args.body_file} is empty: there is no report to post")
         installable = args.installable or "report"
         summary = body
     else:

@@ -175,7 +175,10 @@ def build_policy(data: Mapping[str, Any], path: str | None, error_at: ErrorAt) -
         try:
             denies.append(_package_deny(item))
         except ValueError as exc:
-            raise error_at(["packages", "deny", i], str(exc)) from exc
+            where: list[PathItem] = ["packages", "deny", i]
+            if isinstance(item, dict):
+                where.append("version")
+            raise error_at(where, str(exc)) from exc
     required = tuple(
         RequiredField(name, cast(Scope, scope))
         for scope, names in data.get("required", {}).items()

@@ -11,6 +11,9 @@ from ..nix.versions import compare_versions
 __all__ = ["Constraint", "VersionRange", "compare_versions", "parse_range"]
 
 _CONSTRAINT = re.compile(r"^\s*(<=|>=|==|!=|<|>|=)\s*([^\s,<>=!]+)\s*$")
+# What a Nix version looks like (`parseDrvName`'s version part: 3.0.13, 1.0pre1, 2024-01-02, 9.1p1,
+# 1.2.3+git, unstable-2023-05-01): letters, digits and . + ~ _ - and at least one digit.
+_VERSION = re.compile(r"^[0-9A-Za-z][0-9A-Za-z.+~_-]*$")
 
 _OPS = {
     "<": lambda c: c < 0,
@@ -62,5 +65,10 @@ def parse_range(text: str) -> VersionRange:
         m = _CONSTRAINT.match(part)
         if m is None:
             raise ValueError(f"bad version constraint {part.strip()!r} (expected e.g. '< 3.0.13')")
-        constraints.append(Constraint(m.group(1), m.group(2)))
+        version = m.group(2)
+        if not _VERSION.match(version) or not any(ch.isdigit() for ch in version):
+            raise ValueError(
+                f"bad version {version!r} in constraint {part.strip()!r} (expected e.g. '3.0.13')"
+            )
+        constraints.append(Constraint(m.group(1), version))
     return VersionRange(tuple(constraints))
