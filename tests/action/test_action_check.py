@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import os
-import shutil
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
-from action_runner import run_action
+from action_runner import prepare_action, run_action
 from helpers.report_fixtures import comp, sbom
 
 from nix_attest.sbom.cyclonedx import write_sbom
@@ -20,12 +18,7 @@ POLICY = "version: 1\nfail-on: error\nlicenses:\n  deny: [GPL-3.0-only]\n"
 
 @pytest.fixture
 def check_action(tmp_path: Path) -> Path:
-    target = tmp_path / "action"
-    shutil.copytree(REPO_ROOT / "actions", target / "actions")
-    venv_bin = target / ".nix-attest-venv" / "bin"
-    venv_bin.mkdir(parents=True)
-    (venv_bin / "nix-attest").symlink_to(Path(sys.executable).parent / "nix-attest")
-    return target / "actions" / "check"
+    return prepare_action(tmp_path)[0] / "actions" / "check"
 
 
 def test_check_runs_nix_attest_once() -> None:
@@ -48,7 +41,7 @@ def test_check_action_outputs_and_summary(check_action: Path, tmp_path: Path, fa
     runner_temp.mkdir()
     inputs = {"sbom": "s.json", "policy": "policy.yaml", "fail": fail}
     result = run_action(check_action, inputs, env=env, workspace=ws, runner_temp=runner_temp, token="")
-    install, check = result.steps
+    install, check = result.step("install"), result.step("check")
     assert install.returncode == 0
     assert check.returncode == (1 if fail == "true" else 0), check.stderr
     assert result.outputs == {

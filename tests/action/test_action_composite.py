@@ -1,7 +1,7 @@
 """Run the root composite action.yml step by step like the runner, against the demo flake with real Nix
-and a local GitHub REST server. The install step runs for real, but finds the venv already in place:
-``.nix-attest-venv/bin/nix-attest`` is linked to the package installed in the test environment (the
-hash-pinned pip install needs PyPI and is exercised separately)."""
+and a local GitHub REST server. The install step runs for real, but finds the environment already in
+place (``prepare_action``: the test venv where install.sh looks for it); the real install needs PyPI
+and is exercised by tests/action/test_install.py."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from action_runner import ActionRun, run_action
+from action_runner import ActionRun, prepare_action, run_action
 from helpers.github_server import BOT, Server
 from helpers.gitrepo import git
 
@@ -20,20 +20,14 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "ghs_" + "k" * 36
 POLICY = "version: 1\nfail-on: error\nlicenses:\n  deny: [GPL-3.0-or-later]\n"
 
+CHECK_NIX = "Check that Nix is installed"
+
 pytestmark = pytest.mark.nix
 
 
 @pytest.fixture
 def action_dir(tmp_path: Path) -> Path:
-    target = tmp_path / "action"
-    target.mkdir()
-    shutil.copy(REPO_ROOT / "action.yml", target / "action.yml")
-    shutil.copytree(REPO_ROOT / "actions", target / "actions")
-    shutil.copytree(REPO_ROOT / "requirements", target / "requirements")
-    venv_bin = target / ".nix-attest-venv" / "bin"
-    venv_bin.mkdir(parents=True)
-    (venv_bin / "nix-attest").symlink_to(Path(sys.executable).parent / "nix-attest")
-    return target
+    return prepare_action(tmp_path)[0]
 
 
 @pytest.fixture
@@ -94,10 +88,10 @@ def test_action_end_to_end(
     ws, base = workspace
     env = env_for(tmp_path, github, base)
     result = run(action_dir, ws, tmp_path, env, "run1")
-    check, install, main, upload = result.steps
+    check, install, main, upload = (result.step(s) for s in (CHECK_NIX, "install", "run", "upload"))
     assert check.ran and check.returncode == 0
     assert install.returncode == 0
-    assert install.outputs == {"bin": f"{action_dir}/.nix-attest-venv/bin/nix-attest"}
+    assert install.outputs == {"bin": f"{action_dir}/.nix-attest-bin/nix-attest"}
     # the policy denies GPL-3.0-or-later (hello-app): the step fails with exit 1, outputs are still set
     assert main.returncode == 1, main.stderr
     assert result.failed
@@ -140,17 +134,19 @@ def test_action_end_to_end(
 
 
 def test_action_fails_clearly_without_nix(
-    action_dir: Path, workspace: tuple[Path, str], github: Server, tmp_path: Path
+    workspace: tuple[Path, str], github: Server, tmp_path: Path
 ) -> None:
     ws, base = workspace
     bare = tmp_path / "bin"
     bare.mkdir()
-    for tool in ("bash", "git", "python3", "realpath", "dirname"):
+    (bare / "python3").symlink_to(Path(sys.executable).resolve())
+    for tool in ("bash", "git", "realpath", "dirname", "od", "tr", "mktemp", "cat", "chmod", "mv"):
         found = shutil.which(tool)
         if found:
             (bare / tool).symlink_to(found)
+    action_dir = prepare_action(tmp_path, env_path=str(bare))[0]
     result = run(action_dir, ws, tmp_path, env_for(tmp_path, github, base, path=str(bare)), "nonix")
-    check, install, main, upload = result.steps
+    check, install, main, upload = (result.step(s) for s in (CHECK_NIX, "install", "run", "upload"))
     assert check.returncode == 1
     lines = check.stdout.strip().splitlines()
     assert lines == [

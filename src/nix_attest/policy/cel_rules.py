@@ -4,14 +4,12 @@ per SBOM. An expression must evaluate to ``true``; ``false`` is a violation."""
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-import cel
-import cel.stdlib
-
-from ..errors import PolicyFileError
+from ..errors import NixAttestError, PolicyFileError
 from ..sandbox import BudgetExceeded, ChildFailed, Limits, Progress, can_fork, run_limited
 from .budgets import overrun
 from .licenses import spdx_allows
@@ -23,8 +21,32 @@ Per = Literal["component", "sbom"]
 Scope = Literal["runtime", "buildtime", "all"]
 
 
+try:
+    import cel
+    import cel.stdlib
+
+    CEL_AVAILABLE = True
+except ImportError:  # common-expression-language has no build for Python 3.10 (see pyproject.toml)
+    CEL_AVAILABLE = False
+
+
 class CelCompileError(ValueError):
     """A rule's expression does not compile or names something that does not exist."""
+
+
+class CelMissing(NixAttestError):
+    """The policy has CEL rules but the CEL engine is not installed (exit 3)."""
+
+
+def cel_missing_message() -> str:
+    python = f"{sys.version_info.major}.{sys.version_info.minor}"
+    why = (
+        f"it has no build for Python {python}; run nix-attest with Python 3.11 or newer, e.g. with "
+        "actions/setup-python"
+        if sys.version_info < (3, 11)
+        else "pip install common-expression-language"
+    )
+    return f"cannot evaluate CEL rules: the common-expression-language package is not installed ({why})"
 
 
 def _version_in(version: str | None, spec: str) -> bool:
@@ -66,6 +88,8 @@ _CORE = frozenset(
 
 def _stdlib() -> dict[str, Callable[..., Any]]:
     out: dict[str, Callable[..., Any]] = {}
+    if not CEL_AVAILABLE:
+        return out
     for functions in cel.stdlib.EXTENSIONS.values():
         out.update(functions)
     return out
@@ -106,7 +130,10 @@ def compile_rule(
     per: Per = "component",
     scope: Scope = "all",
 ) -> CelRule:
-    """Compile and check an expression; raise :class:`CelCompileError` with a one-line reason."""
+    """Compile and check an expression; raise :class:`CelCompileError` with a one-line reason
+    (:class:`CelMissing` where the CEL engine cannot be installed)."""
+    if not CEL_AVAILABLE:
+        raise CelMissing(cel_missing_message())
     try:
         program = cel.compile(expr)
     except (ValueError, RuntimeError) as exc:

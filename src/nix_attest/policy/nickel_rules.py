@@ -14,6 +14,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -99,6 +100,19 @@ def _run_binary(binary: str, source: str, limits: Limits) -> str:
     return proc.stdout
 
 
+def nickel_missing_message() -> str:
+    python = f"{sys.version_info.major}.{sys.version_info.minor}"
+    why = (
+        f"it has no wheel for Python {python}; Python 3.11 to 3.13 have one, e.g. with actions/setup-python"
+        if not (3, 11) <= sys.version_info < (3, 14)
+        else "pip install py-nickel"
+    )
+    return (
+        f"cannot evaluate a Nickel policy: py-nickel is not installed ({why}) "
+        "and no nickel binary is on PATH"
+    )
+
+
 class BoundedRunner:
     """Evaluates Nickel sources in a child process: all calls share one wall-clock budget (``spent``
     seconds of it already used, e.g. by reading the policy), each call gets the memory budget.
@@ -112,10 +126,7 @@ class BoundedRunner:
         except ImportError:
             self.binary = shutil.which("nickel")
             if self.binary is None:
-                raise NickelMissing(
-                    "cannot evaluate a Nickel policy: py-nickel is not installed "
-                    "and no nickel binary is on PATH"
-                ) from None
+                raise NickelMissing(nickel_missing_message()) from None
         else:
             self.binary = None
 
