@@ -1,4 +1,4 @@
-.PHONY: setup demo test lint bench clean
+.PHONY: setup demo test lint bench bench-install clean
 
 setup:
 	@bash scripts/setup.sh
@@ -16,3 +16,6 @@ bench: setup
 
 clean:
 	rm -rf .venv out .mypy_cache .ruff_cache .pytest_cache
+
+bench-install: setup
+	.venv/bin/python bench/install.py

@@ -4,13 +4,12 @@ path's NAR digest on the local GitHub server, signed by the local Sigstore stack
 from __future__ import annotations
 
 import json
-import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from action_runner import ActionRun, run_action
+from action_runner import ActionRun, prepare_action, run_action
 from helpers.github_server import Server
 from helpers.verify_fixtures import REPO, Built, Signer, build_closure
 from sigstore.models import ClientTrustConfig
@@ -37,18 +36,14 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
 
 
 def _run(tmp_path: Path, github: Server, stack: SigstoreStack, inputs: dict[str, str]) -> ActionRun:
-    root = tmp_path / "action"
-    root.mkdir()
-    shutil.copytree(REPO_ROOT / "actions", root / "actions")
-    venv_bin = root / ".nix-attest-venv" / "bin"
-    venv_bin.mkdir(parents=True)
-    (venv_bin / "nix-attest").symlink_to(Path(sys.executable).parent / "nix-attest")
+    path = str(Path(sys.executable).parent) + ":/usr/bin:/bin"
+    root, job = prepare_action(tmp_path, env_path=path)
     ws = tmp_path / "ws"
     ws.mkdir()
     (ws / "trusted_root.json").write_text(json.dumps(stack.trusted_root()))
     runner_temp = tmp_path / "runner"
     runner_temp.mkdir()
-    env = {"PATH": str(Path(sys.executable).parent) + ":/usr/bin:/bin", "GITHUB_API_URL": github.url,
+    env = {"PATH": path, "GITHUB_API_URL": github.url,
            "NIX_CONFIG": "substituters ="}  # fmt: skip
     github.state.users.setdefault(TOKEN, "github-actions[bot]")
     return run_action(
@@ -58,6 +53,7 @@ def _run(tmp_path: Path, github: Server, stack: SigstoreStack, inputs: dict[str,
         workspace=ws,
         runner_temp=runner_temp,
         token=TOKEN,
+        job=job,
     )
 
 
@@ -68,7 +64,7 @@ def test_verify_action_fetches_by_digest_and_checks_the_closure(
     sign = Signer(tmp_path, stack, SigningTrust(cfg, "", "local test stack"))
     github.state.add_attestation(REPO, sign(built.sbom)[0].read_text(), inline=False)
     result = _run(tmp_path, github, stack, {"store-path": built.app, "closure": "true"})
-    _install, verify = result.steps
+    verify = result.step("verify")
     assert not result.failed, verify.stderr
     assert f"ok: runtime closure of {built.app} (2 store paths)" in verify.stdout
     assert result.outputs["verified"] == "true" and result.outputs["verified-count"] == "1"
@@ -84,7 +80,7 @@ def test_verify_action_fails_the_step_when_nothing_verifies(
     tmp_path: Path, github: Server, stack: SigstoreStack, built: Built
 ) -> None:
     result = _run(tmp_path, github, stack, {"store-path": f"{built.app}\n{built.lone}", "require": "all"})
-    _install, verify = result.steps
+    verify = result.step("verify")
     assert result.failed and verify.returncode == 1
     assert "none of the 2 given path(s) has an attestation that verified" in verify.stderr
     assert result.outputs["verified"] == "false" and result.outputs["verified-count"] == "0"
