@@ -55,6 +55,24 @@ def _err_line(capsys: pytest.CaptureFixture[str]) -> tuple[str, str]:
     return captured.out, captured.err
 
 
+def _without(sbom: Sbom, dep: Component) -> Sbom:
+    """The SBOM with one component (and its dependency edges) left out."""
+    deps = {k: tuple(x for x in v if x != dep.ref) for k, v in sbom.dependencies.items() if k != dep.ref}
+    return replace(sbom, components=tuple(c for c in sbom.components if c is not dep), dependencies=deps)
+
+
+def _padded(sbom: Sbom) -> Sbom:
+    """The SBOM with one more runtime component, not in the closure."""
+    extra = Component(
+        ref="/nix/store/00000000000000000000000000000000-openssl-3.0.1",
+        name="openssl",
+        version="3.0.1",
+        store_path="/nix/store/00000000000000000000000000000000-openssl-3.0.1",
+        closures=("runtime",),
+    )
+    return replace(sbom, components=(*sbom.components, extra))
+
+
 def _other_root(sbom: Sbom, hex_digest: str) -> Sbom:
     return replace(sbom, root=replace(sbom.root, nar_hash=f"sha256:{hex_digest}"))
 
@@ -171,9 +189,7 @@ def test_closure_member_missing_from_the_sbom_fails_and_is_named(
 ) -> None:
     sbom = built.sbom
     (dep,) = sbom.runtime_components
-    deps = {k: tuple(x for x in v if x != dep.ref) for k, v in sbom.dependencies.items() if k != dep.ref}
-    partial = replace(sbom, components=tuple(c for c in sbom.components if c is not dep), dependencies=deps)
-    env.state.add_attestation(REPO, sign(partial)[0].read_text())
+    env.state.add_attestation(REPO, sign(_without(sbom, dep))[0].read_text())
     args = ("--store-path", built.app, "--repository", REPO)
     assert _verify(trust_files, *args) == 0  # the attestation itself is fine
     capsys.readouterr()
@@ -193,16 +209,7 @@ def test_extra_component_in_the_sbom_fails_the_closure_check(
     trust_files: dict[str, Path],
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    sbom = built.sbom
-    extra = Component(
-        ref="/nix/store/00000000000000000000000000000000-openssl-3.0.1",
-        name="openssl",
-        version="3.0.1",
-        store_path="/nix/store/00000000000000000000000000000000-openssl-3.0.1",
-        closures=("runtime",),
-    )
-    padded = replace(sbom, components=(*sbom.components, extra))
-    env.state.add_attestation(REPO, sign(padded)[0].read_text())
+    env.state.add_attestation(REPO, sign(_padded(built.sbom))[0].read_text())
     assert _verify(trust_files, "--store-path", built.app, "--repository", REPO, "--closure") == 1
     _, err = _err_line(capsys)
     assert "1 path(s) in the attested SBOM are not in the closure: openssl 3.0.1 (/nix/store/0000" in err
@@ -406,3 +413,71 @@ def test_the_signer_workflow_must_belong_to_the_repository_or_owner_as_gh_requir
     assert _verify(trust_files, "--store-path", app, "--owner", "octo") == 0
     out = capsys.readouterr().out
     assert f"ok: signer workflow https://github.com/{shared} is a workflow of octo" in out
+
+
+def test_closure_tries_every_sbom_attestation_that_verifies(
+    env: Server,
+    built: Built,
+    sign: Signer,
+    trust_files: dict[str, Path],
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    """Several SBOM attestations of the same store path verify (a re-run, an SBOM re-generated with more
+    metadata, one of another closure): the closure must equal one of them, and the policy then runs on that
+    one, not on the first that verified."""
+    app, sbom = built.app, built.sbom
+    (dep,) = sbom.runtime_components
+    env.state.add_attestation(REPO, sign(_without(sbom, dep))[0].read_text())
+    env.state.add_attestation(REPO, sign(sbom)[0].read_text())
+    args = ("--store-path", app, "--repository", REPO, "--closure")
+    assert _verify(trust_files, *args) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("verified GitHub attestation 2 of 2 (repository id 101)\n")
+    assert f"ok: runtime closure of {app} (2 store paths) equals the store paths in the attested SBOM" in out
+    assert (
+        f"rejected GitHub attestation 1 of 2 (repository id 100): closure check failed for {app}: 1 path(s) "
+        f"in the closure are not in the attested SBOM: verify-dep 2.1 ({dep.store_path})" in out
+    )
+    policy = tmp_path / "policy.yaml"
+    policy.write_text("packages: {deny: [verify-dep]}\n")  # only the SBOM that matches the closure has it
+    assert _verify(trust_files, *args, "--policy", str(policy)) == 1
+    assert "policy " in _err_line(capsys)[1]
+    # none matches: exit 1 naming the first that verified; every other one is listed with its mismatch
+    env.state.attestations.pop()
+    env.state.add_attestation(REPO, sign(_padded(sbom))[0].read_text())
+    assert _verify(trust_files, *args) == 1
+    out, err = _err_line(capsys)
+    assert err.startswith(
+        f"nix-attest: error: closure check failed for {app}: 1 path(s) in the closure are not in the "
+        "attested SBOM: verify-dep 2.1"
+    )
+    assert err.endswith("(1 other SBOM attestation(s) verified but do not match the closure either)\n")
+    assert out.startswith("attestation verified: GitHub attestation 1 of 2")
+    assert "rejected GitHub attestation 2 of 2 (repository id 101): closure check failed for " in out
+    assert "in the attested SBOM are not in the closure: openssl 3.0.1" in out
+
+
+def test_a_signed_predicate_that_is_no_sbom_is_that_candidates_mismatch(
+    env: Server,
+    built: Built,
+    sign: Signer,
+    trust_files: dict[str, Path],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    app = built.app
+    broken = {
+        "_type": "https://in-toto.io/Statement/v1",
+        "subject": [{"name": app, "digest": {"sha256": nar_sha256_hex(app)}}],
+        "predicateType": "https://cyclonedx.org/bom",
+        "predicate": {"bomFormat": "CycloneDX", "specVersion": "1.6", "components": "none"},
+    }
+    env.state.add_attestation(REPO, sign.statement(broken).read_text())
+    env.state.add_attestation(REPO, sign(built.sbom)[0].read_text())
+    assert _verify(trust_files, "--store-path", app, "--repository", REPO, "--closure") == 0
+    out = capsys.readouterr().out
+    assert out.startswith("verified GitHub attestation 2 of 2")
+    assert (
+        f"rejected GitHub attestation 1 of 2 (repository id 100): closure check failed for {app}: the SBOM "
+        "attested by GitHub attestation 1 of 2 (repository id 100) is not valid CycloneDX 1.6" in out
+    )

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sigstore_stack import SigstoreStack
 
 from nix_attest.attest.pipeline import sign_sbom
+from nix_attest.attest.sign import StatementToSign, sign_statements
 from nix_attest.attest.trust import SigningTrust
 from nix_attest.sbom.cyclonedx import dumps_sbom
 from nix_attest.sbom.generate import generate
@@ -75,3 +77,16 @@ class Signer:
             env={},
         )
         return [Path(b.bundle_path) for b in bundles]
+
+    def statement(self, statement: dict[str, Any], repository: str = REPO) -> Path:
+        """Sign any in-toto statement (e.g. one whose predicate is not a valid SBOM) as ``repository``."""
+        self.n += 1
+        d = self.tmp / f"signed-{self.n}"
+        d.mkdir()
+        (bundle,) = sign_statements(
+            [StatementToSign("sbom", statement)],
+            out_dir=d,
+            token=self.stack.token(repository=repository),
+            trust=self.trust,
+        )
+        return Path(bundle.bundle_path)

@@ -3,8 +3,10 @@
 For each target: compute its digest (a store path's NAR sha256, a file's sha256, an SBOM's root), ask a
 source for candidates (a bundle file, GitHub's attestations API, a directory), verify every candidate
 with the same checks as a bundle file, keep the first of the wanted predicate type that verifies and say
-why the others were rejected; then, with ``closure``, compare the store path's runtime closure with the
-verified SBOM. Targets are handled concurrently with a small bound (lookups and NAR hashing dominate).
+why the others were rejected. With ``closure``, the first that verifies *and* whose SBOM equals the store
+path's runtime closure is kept (each verified SBOM attestation is compared: a store path may have several, a
+re-run or a regenerated SBOM). Targets are handled concurrently with a small bound (lookups and NAR hashing
+dominate).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Literal
 
 from sigstore.models import TrustedRoot
@@ -56,6 +58,12 @@ class TargetResult:
     rejected: tuple[Rejection, ...] = ()
     reason: str | None = None  # why it failed / is unattested (one line)
     closure: ClosureCheck | None = None
+
+
+def _in_order(lookup: Lookup, rejected: list[Rejection]) -> tuple[Rejection, ...]:
+    """Rejections in the order the candidates were found."""
+    order = {c.source: n for n, c in enumerate(lookup.candidates)}
+    return tuple(sorted(rejected, key=lambda r: order.get(r.source, len(order))))
 
 
 def target_label(target: VerifyTarget) -> str:
@@ -147,15 +155,30 @@ class DigestVerifier:
         if not lookup.candidates:
             return TargetResult(given, label, digest, "unattested", reason=lookup.none_reason)
         chosen: VerifiedAttestation | None = None
+        closure: ClosureCheck | None = None
         rejected: list[Rejection] = []
+        mismatched: list[tuple[Candidate, VerifiedAttestation, ClosureCheck]] = []
+        closure_paths: set[str] | None = None  # the runtime closure here, computed once per target
         for candidate in lookup.candidates:
             try:
                 result = self.verify_candidate(candidate, target)
             except VerificationError as err:
                 rejected.append(Rejection(candidate.source, err.message))
                 continue
-            if chosen is None:
-                chosen = result
+            if chosen is not None:
+                continue
+            if self.closure_nix is not None and target.store_path:
+                # every SBOM attestation that verifies is tried: one of them must match the closure
+                if closure_paths is None:
+                    closure_paths = runtime_closure(self.closure_nix, target.store_path)
+                check = self._compare_closure(target.store_path, closure_paths, result)
+                if not check.ok:
+                    mismatched.append((candidate, result, check))
+                    continue
+                closure = check
+            chosen = result
+        if chosen is None and mismatched:
+            return self._closure_failure(given, label, digest, lookup, rejected, mismatched)
         if chosen is None:
             first = rejected[0]
             what = f" of {self.predicate_type}" if self.predicate_type else ""
@@ -164,22 +187,58 @@ class DigestVerifier:
                 f"{lookup.where} rejected (first: {first.source}: {first.reason})"
             )
             return TargetResult(given, label, digest, "failed", rejected=tuple(rejected), reason=reason)
-        done = TargetResult(given, label, digest, "verified", attestation=chosen, rejected=tuple(rejected))
-        if self.closure_nix is not None and target.store_path:
-            done = self._check_closure(done, target.store_path, chosen)
-        return done
-
-    def _check_closure(
-        self, result: TargetResult, store_path: str, attestation: VerifiedAttestation
-    ) -> TargetResult:
-        assert self.closure_nix is not None and attestation.predicate_json is not None
-        sbom = loads_sbom(
-            attestation.predicate_json, source=f"the SBOM attested by {attestation.bundle_path}"
+        rejected += [Rejection(c.source, check.summary()) for c, _, check in mismatched]
+        return TargetResult(
+            given,
+            label,
+            digest,
+            "verified",
+            attestation=chosen,
+            rejected=_in_order(lookup, rejected),
+            closure=closure,
         )
-        check = compare_closure(store_path, runtime_closure(self.closure_nix, store_path), sbom)
-        if check.ok:
-            return replace(result, closure=check)
-        return replace(result, status="failed", closure=check, reason=check.summary())
+
+    def _closure_failure(
+        self,
+        given: str,
+        label: str,
+        digest: str,
+        lookup: Lookup,
+        rejected: list[Rejection],
+        mismatched: list[tuple[Candidate, VerifiedAttestation, ClosureCheck]],
+    ) -> TargetResult:
+        """Attestations verified but none matches the closure: the first one is shown with its mismatch,
+        every other one is listed as rejected with its own."""
+        _, first, check = mismatched[0]
+        others = mismatched[1:]
+        rejected += [Rejection(c.source, other.summary()) for c, _, other in others]
+        reason = check.summary()
+        if others:
+            reason += (
+                f" ({len(others)} other SBOM attestation(s) verified but do not match the closure either)"
+            )
+        return TargetResult(
+            given,
+            label,
+            digest,
+            "failed",
+            attestation=first,
+            rejected=_in_order(lookup, rejected),
+            reason=reason,
+            closure=check,
+        )
+
+    def _compare_closure(
+        self, store_path: str, closure: set[str], attestation: VerifiedAttestation
+    ) -> ClosureCheck:
+        assert attestation.predicate_json is not None
+        try:
+            sbom = loads_sbom(
+                attestation.predicate_json, source=f"the SBOM attested by {attestation.bundle_path}"
+            )
+        except InputError as err:  # signed, but not an SBOM we can read: the next attestation may be
+            return ClosureCheck(store_path, len(closure), 0, problem=err.message)
+        return compare_closure(store_path, closure, sbom)
 
     def verify_all(self, targets: Sequence[VerifyTarget]) -> list[TargetResult]:
         """Results in the order of ``targets``; the first error that is not a verification failure

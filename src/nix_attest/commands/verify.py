@@ -99,7 +99,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument(
         "--closure",
         action="store_true",
-        help="the store path's runtime closure here must equal the store paths in the attested SBOM",
+        help="the store path's runtime closure here must equal the store paths in an attested SBOM that "
+        "verifies (each one that verifies is tried)",
     )
     p.add_argument(
         "--require",
