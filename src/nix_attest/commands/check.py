@@ -21,7 +21,8 @@ from ..policy import (
     render_text,
 )
 from ..policy.render import counts, summary_line
-from ..sbom.read import load_sbom
+from ..sbom.read import from_document, load_document
+from ..vuln.read import findings_from_document
 
 FORMATS = ("text", "json", "sarif", "markdown")
 
@@ -53,7 +54,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(func=run)
 
 
-def _now(text: str | None) -> dt.datetime | None:
+def parse_date(text: str | None) -> dt.datetime | None:
     if text is None:
         return None
     try:
@@ -77,10 +78,11 @@ def run(args: argparse.Namespace) -> int:
     policy_path = args.policy or DEFAULT_POLICY
     if args.policy is None and not Path(policy_path).is_file():
         raise PolicyFileError(f"no policy file: {DEFAULT_POLICY} not found (pass --policy FILE)")
-    now = _now(args.date)
+    now = parse_date(args.date)
     policy = load_policy(policy_path)  # compiled and validated before the SBOM is read
-    sbom = load_sbom(args.sbom)
-    report = evaluate(policy, sbom, now)
+    doc = load_document(args.sbom)
+    sbom = from_document(doc, source=args.sbom)
+    report = evaluate(policy, sbom, now, vulnerabilities=findings_from_document(doc, sbom))
     text = render(report, args.format, args.sbom)
     if args.output and args.output != "-":
         write_atomic(args.output, text)

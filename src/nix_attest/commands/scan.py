@@ -6,26 +6,34 @@ Exit 0 when scanned, 1 when an active finding is at or above ``--fail-on``, 2 fo
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from dataclasses import replace
 
 from ..errors import CheckFailed, UsageError
 from ..fsutil import write_atomic
 from ..github.http import ServiceClient
+from ..policy.config import VulnerabilityRules
+from ..policy.load import load_policy
+from ..policy.vulnerabilities import vulnerability_violations
 from ..sbom.read import from_document, load_document
 from ..vuln.db import NVD_FEED_URL, NvdCache, feed_files, index_from_feeds, update
 from ..vuln.formats import FORMAT_NAMES, ScanReport, formats
 from ..vuln.formats.common import summary
+from ..vuln.formats.cyclonedx import render_vex
 from ..vuln.index import NvdIndex
 from ..vuln.kev import load_kev
-from ..vuln.model import FAIL_ON_SEVERITIES, ScanResult, at_or_above
+from ..vuln.model import FAIL_ON_SEVERITIES, ScanResult
 from ..vuln.scan import scan
 from ..vuln.sources import VulnerabilitySource
 from ..vuln.sources.nixmeta import NixpkgsMetaSource
 from ..vuln.sources.nvd import NvdSource
 from ..vuln.sources.osv import OSV_API_URL, OsvSource
 from ..vuln.targets import targets
+from ..vuln.waivers import apply_vex_waivers
+from .check import parse_date
 from .vulndb import KEV_FILE, add_cache_arg, cache_from
 
 
@@ -67,6 +75,20 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="exit 1 when an active finding is at least this severe (default: the policy's "
         "vulnerabilities fail-on, else never)",
     )
+    p.add_argument(
+        "--policy",
+        metavar="FILE",
+        help="policy whose vulnerability waivers become VEX statements (and whose vulnerabilities "
+        "fail-on is the default --fail-on)",
+    )
+    p.add_argument(
+        "--vex",
+        metavar="FILE",
+        help="also write a CycloneDX VEX document: the patch and waiver statements, by bom-ref",
+    )
+    p.add_argument(
+        "--date", metavar="YYYY-MM-DD", help="evaluate waiver expiry as of this UTC date (default: today)"
+    )
     p.set_defaults(func=run)
 
 
@@ -103,7 +125,11 @@ def known_exploited(args: argparse.Namespace) -> frozenset[str] | None:
     return load_kev(str(cached)) if cached.is_file() else None
 
 
-def run_scan(args: argparse.Namespace, stack: ExitStack) -> tuple[ScanReport, str]:
+def run_scan(args: argparse.Namespace, stack: ExitStack) -> tuple[ScanReport, VulnerabilityRules]:
+    """Scan; the report and the rules that decide the exit code (the policy's vulnerabilities section,
+    ``--fail-on`` overriding its threshold; without a policy only ``--fail-on``)."""
+    now = parse_date(args.date)
+    policy = load_policy(args.policy) if args.policy else None  # validated before anything is read
     doc = load_document(args.sbom)
     sbom = from_document(doc, source=args.sbom)
     notes: list[str] = []
@@ -121,13 +147,20 @@ def run_scan(args: argparse.Namespace, stack: ExitStack) -> tuple[ScanReport, st
     if kev is not None:
         notes.append(f"known-exploited flags from the CISA KEV catalog ({len(kev)} CVEs)")
     result: ScanResult = scan(targets(sbom), sources, known_exploited=kev or (), notes=notes)
-    fail_on = args.fail_on or "never"
-    return ScanReport(result, sbom, doc, args.sbom, fail_on), fail_on
+    rules = VulnerabilityRules(fail_on="never", known_exploited="ignore")
+    if policy is not None:
+        day = (now or dt.datetime.now(dt.timezone.utc)).date()
+        waived, waiver_notes = apply_vex_waivers(result.findings, policy.waivers, day)
+        result = replace(result, findings=tuple(waived), notes=(*result.notes, *waiver_notes))
+        rules = policy.vulnerabilities or rules
+    if args.fail_on:
+        rules = replace(rules, fail_on=args.fail_on)
+    return ScanReport(result, sbom, doc, args.sbom, rules.fail_on, policy.path if policy else None), rules
 
 
 def run(args: argparse.Namespace) -> int:
     with ExitStack() as stack:
-        report, fail_on = run_scan(args, stack)
+        report, rules = run_scan(args, stack)
     text = formats()[args.format].render(report)
     result = report.result
     if args.output and args.output != "-":
@@ -135,9 +168,17 @@ def run(args: argparse.Namespace) -> int:
         sys.stderr.write(f"nix-attest: wrote {args.output}: {summary(result.findings)}\n")
     else:
         sys.stdout.write(text)
-    failing = [f for f in result.active if at_or_above(f.severity, fail_on)]
+    if args.vex:
+        write_atomic(args.vex, render_vex(report))
+    for note in result.notes:
+        if "waiver" in note:
+            sys.stderr.write(f"nix-attest: {note}\n")
+    failing = [v for v in vulnerability_violations(rules, result.active) if v.severity == "error"]
     if failing:
-        ids = ", ".join(dict.fromkeys(f.id for f in failing[:5]))
-        more = f" and {len(failing) - 5} more" if len(failing) > 5 else ""
-        raise CheckFailed(f"{len(failing)} active finding(s) at or above {fail_on}: {ids}{more}")
+        ids = list(dict.fromkeys(v.advisories[0] for v in failing))
+        more = f" and {len(ids) - 5} more" if len(ids) > 5 else ""
+        why = f"at or above {rules.fail_on}" + (
+            ", or known exploited" if rules.known_exploited == "fail" else ""
+        )
+        raise CheckFailed(f"{len(ids)} active finding(s) {why}: {', '.join(ids[:5])}{more}")
     return 0

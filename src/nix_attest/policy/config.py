@@ -77,10 +77,25 @@ class Waiver:
     component: str | None = None
     expires: dt.date | None = None
     id: str | None = None
+    vulnerability: str | None = None  # an advisory id: the waiver is a VEX statement about it
+    state: str | None = None  # VEX analysis state (vulnerability waivers)
+    justification: str | None = None  # VEX justification (vulnerability waivers)
 
     @property
     def label(self) -> str:
         return self.id or self.reason
+
+
+VULNERABILITY_RULES = "vulnerabilities.*"
+KnownExploitedMode = Literal["fail", "warn", "ignore"]
+
+
+@dataclass(frozen=True, slots=True)
+class VulnerabilityRules:
+    fail_on: str = "high"  # critical | high | medium | low | never
+    known_exploited: KnownExploitedMode = "fail"
+    scope: Scope = "all"
+    ignore_low_confidence: bool = False
 
 
 @dataclass(frozen=True)
@@ -95,6 +110,7 @@ class Policy:
     closure: ClosureRules | None = None
     rules: tuple[CelRule, ...] = ()
     waivers: tuple[Waiver, ...] = ()
+    vulnerabilities: VulnerabilityRules | None = None
     nickel: NickelPolicy | None = None  # for .ncl policies
     budgets: Budgets = DEFAULT_BUDGETS
 
@@ -127,6 +143,8 @@ def validate_document(data: Any, error_at: ErrorAt) -> None:
         message = "expected 'PATTERN [CONSTRAINTS]' or a mapping with name or purl (one), version, reason"
     elif kind == "OneOfNotValid" and (path == ["closure", "max-runtime-bytes"] or path[:1] == ["budgets"]):
         message = "expected a byte count or a size such as '2 GiB'"
+    elif kind in ("OneOfNotValid", "OneOfMultipleValid") and path[:1] == ["waivers"] and len(path) == 2:
+        message = "a waiver names either a rule or a vulnerability (exactly one of them)"
     raise error_at(path, message if len(message) <= 200 else message[:197] + "...")
 
 
@@ -154,6 +172,17 @@ def _package_deny(item: str | Mapping[str, Any]) -> PackageDeny:
         parse_range(str(item.get("version", ""))),
         item.get("reason"),
         item.get("severity", "error"),
+    )
+
+
+def _vulnerability_rules(section: Mapping[str, Any] | None) -> VulnerabilityRules | None:
+    if section is None:
+        return None
+    return VulnerabilityRules(
+        fail_on=section.get("fail-on", "high"),
+        known_exploited=section.get("known-exploited", "fail"),
+        scope=section.get("scope", "all"),
+        ignore_low_confidence=bool(section.get("ignore-low-confidence", False)),
     )
 
 
@@ -227,7 +256,19 @@ def build_policy(data: Mapping[str, Any], path: str | None, error_at: ErrorAt) -
                 expires = dt.date.fromisoformat(w["expires"])
             except ValueError as exc:
                 raise error_at(["waivers", i, "expires"], f"not a date: {w['expires']!r}") from exc
-        waivers.append(Waiver(w["rule"], w["reason"], w.get("component"), expires, w.get("id")))
+        vuln = w.get("vulnerability")
+        waivers.append(
+            Waiver(
+                w.get("rule") or VULNERABILITY_RULES,
+                w["reason"],
+                w.get("component"),
+                expires,
+                w.get("id"),
+                vulnerability=vuln.upper() if vuln and vuln[:4].upper() == "CVE-" else vuln,
+                state=w.get("state"),
+                justification=w.get("justification"),
+            )
+        )
     return Policy(
         path=path,
         fail_on=data.get("fail-on", "error"),
@@ -239,5 +280,6 @@ def build_policy(data: Mapping[str, Any], path: str | None, error_at: ErrorAt) -
         closure=closure,
         rules=tuple(rules),
         waivers=tuple(waivers),
+        vulnerabilities=_vulnerability_rules(data.get("vulnerabilities")),
         budgets=read_budgets(data.get("budgets"), parse_size, error_at),
     )

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from ..sandbox import Limits
 from ..sbom.model import Component, Sbom
+from ..vuln.model import Finding
 from .builtin import builtin_violations, component_ref, in_scope
 from .cel_rules import CelEvaluator, Scope, render_message
 from .config import Policy
 from .model import PolicyReport, Violation
 from .nickel_rules import NickelChecker, NickelPolicy
 from .view import component_view, sbom_view
+from .vulnerabilities import vulnerability_violations
 from .waivers import apply_waivers
 
 _SEVERITY_ORDER = {"error": 0, "warning": 1, "note": 2}
@@ -83,8 +85,15 @@ def _nickel_violations(
         )
 
 
-def evaluate(policy: Policy, sbom: Sbom, now: dt.datetime | None = None) -> PolicyReport:
-    """Check ``sbom`` against ``policy``; ``now`` (UTC) decides waiver expiry and is CEL's ``now``."""
+def evaluate(
+    policy: Policy,
+    sbom: Sbom,
+    now: dt.datetime | None = None,
+    *,
+    vulnerabilities: Sequence[Finding] | None = None,
+) -> PolicyReport:
+    """Check ``sbom`` against ``policy``; ``now`` (UTC) decides waiver expiry and is CEL's ``now``.
+    ``vulnerabilities``: the findings the SBOM carries (None: it was not scanned)."""
     moment = now or dt.datetime.now(dt.timezone.utc)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.timezone.utc)
@@ -95,6 +104,8 @@ def evaluate(policy: Policy, sbom: Sbom, now: dt.datetime | None = None) -> Poli
         found.extend(_cel_violations(policy, sbom, components, views, moment))
         if policy.nickel is not None:
             found.extend(_nickel_violations(policy.nickel, components, views, policy.budgets.nickel))
+    if policy.vulnerabilities is not None:
+        found.extend(vulnerability_violations(policy.vulnerabilities, vulnerabilities))
     final = apply_waivers(found, policy.waivers, moment.astimezone(dt.timezone.utc).date())
     final.sort(key=_sort_key)
     return PolicyReport(policy.path, tuple(final), policy.fail_on, len(components))

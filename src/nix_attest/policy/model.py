@@ -28,6 +28,7 @@ class Violation:
     message: str
     component: ComponentRef | None = None
     waived_by: str | None = None  # the waiver's reason/id when waived
+    advisories: tuple[str, ...] = ()  # vulnerability violations: the advisory id and its aliases
 
     @property
     def waived(self) -> bool:

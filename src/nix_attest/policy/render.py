@@ -53,6 +53,7 @@ def violation_dict(v: Violation) -> dict[str, Any]:
         if c is None
         else {"bomRef": c.bom_ref, "name": c.name, "version": c.version, "purl": c.purl},
         "waivedBy": v.waived_by,
+        **({"advisories": list(v.advisories)} if v.advisories else {}),
     }
 
 

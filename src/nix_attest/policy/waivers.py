@@ -15,6 +15,8 @@ from .patterns import fields_match, glob_match
 def waiver_matches(waiver: Waiver, violation: Violation) -> bool:
     if violation.rule.startswith("waiver.") or not glob_match(violation.rule, waiver.rule):
         return False
+    if waiver.vulnerability is not None and not advisory_matches(waiver.vulnerability, violation.advisories):
+        return False
     if waiver.component is None:
         return True
     c = violation.component
@@ -23,9 +25,15 @@ def waiver_matches(waiver: Waiver, violation: Violation) -> bool:
     return fields_match(waiver.component, c.name, c.version, c.purl, (c.bom_ref,))
 
 
+def advisory_matches(wanted: str, ids: tuple[str, ...]) -> bool:
+    """A waiver's advisory id against a finding's id and aliases (CVE and GHSA ids case-insensitively)."""
+    return wanted.lower() in {i.lower() for i in ids}
+
+
 def _describe(w: Waiver) -> str:
     target = f" for {w.component}" if w.component else ""
-    return f"waiver {w.id + ' ' if w.id else ''}({w.rule}{target})"
+    what = w.vulnerability or w.rule
+    return f"waiver {w.id + ' ' if w.id else ''}({what}{target})"
 
 
 def apply_waivers(

@@ -20,6 +20,7 @@ MatchMethod = Literal[
     "purl",  # an ecosystem package URL (vendored dependency), queried at OSV
     "git",  # a git repository and commit/tag, queried at OSV
     "nixpkgs-meta",  # meta.knownVulnerabilities
+    "reported",  # stated by a CycloneDX document read back (another tool's VDR)
 ]
 MATCH_METHODS: tuple[MatchMethod, ...] = get_args(MatchMethod)
 Confidence = Literal["high", "medium", "low"]
@@ -31,6 +32,7 @@ CONFIDENCE_OF: dict[MatchMethod, Confidence] = {
     "purl": "high",
     "git": "high",
     "nixpkgs-meta": "high",
+    "reported": "high",
 }
 CpeSource = Literal["meta", "possible", "curated", "heuristic"]
 
