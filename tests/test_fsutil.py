@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import stat
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -32,3 +36,109 @@ def test_failure_names_the_path_and_leaves_the_old_file(tmp_path: Path) -> None:
     with pytest.raises(OutputError, match="cannot write"):
         write_atomic(tmp_path / "keep.txt" / "child", "x")  # parent is a file
     assert target.read_text() == "old"
+
+
+def test_a_reader_of_the_old_file_never_sees_a_torn_or_new_one(tmp_path: Path) -> None:
+    """Atomic means a new file renamed over the old: whoever has the old one open keeps reading it whole."""
+    target = tmp_path / "sbom.json"
+    target.write_text("old content")
+    with open(target, encoding="utf-8") as reader:
+        write_atomic(target, "new content, longer")
+        assert reader.read() == "old content"
+    assert target.read_text() == "new content, longer"
+
+
+def test_a_failed_write_leaves_the_old_file_and_no_temp_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "sbom.json"
+    target.write_text("old")
+
+    def full_disk(fd: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full_disk)
+    with pytest.raises(OutputError, match=r"cannot write .*sbom\.json: No space left on device"):
+        write_atomic(target, "new" * 1000)
+    assert target.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["sbom.json"]
+
+
+def test_a_fifo_is_written_through_not_replaced(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+
+    def read() -> None:
+        with open(fifo, "rb") as fh:
+            got.append(fh.read())
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    for _ in range(100):  # until the reader has the FIFO open
+        try:
+            write_atomic(fifo, "through the pipe")
+            break
+        except OutputError:
+            time.sleep(0.02)
+    reader.join(5)
+    assert got == [b"through the pipe"]
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+
+
+def test_a_fifo_without_reader_is_an_error_not_a_hang(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    with pytest.raises(OutputError, match="nothing is reading from this pipe"):
+        write_atomic(fifo, "x")
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+
+
+def test_a_link_to_proc_self_fd_writes_to_that_descriptor(tmp_path: Path) -> None:
+    read_end, write_end = os.pipe()
+    link = tmp_path / "stdout"
+    link.symlink_to(f"/proc/self/fd/{write_end}")
+    try:
+        write_atomic(link, "to the descriptor")
+        os.close(write_end)
+        with os.fdopen(read_end, "rb") as fh:
+            assert fh.read() == b"to the descriptor"
+    finally:
+        with contextlib.suppress(OSError):
+            os.close(write_end)
+    assert link.is_symlink()
+
+
+def test_a_link_to_dev_null_stays_a_link_and_dev_null_a_device(tmp_path: Path) -> None:
+    link = tmp_path / "null"
+    link.symlink_to("/dev/null")
+    write_atomic(link, "discarded")
+    assert link.is_symlink() and os.readlink(link) == "/dev/null"
+
+
+def test_a_character_device_is_written_through(tmp_path: Path) -> None:
+    device = tmp_path / "null"
+    try:
+        os.mknod(device, stat.S_IFCHR | 0o666, os.makedev(1, 3))  # the null device, as root
+    except PermissionError:
+        pytest.skip("mknod needs privileges")
+    write_atomic(device, "discarded")
+    assert stat.S_ISCHR(os.lstat(device).st_mode)
+    assert [p.name for p in tmp_path.iterdir()] == ["null"]
+
+
+def test_links_to_regular_files_and_directories_are_refused(tmp_path: Path) -> None:
+    outside = tmp_path / "outside.txt"
+    outside.write_text("keep")
+    link = tmp_path / "report.md"
+    link.symlink_to(outside)
+    with pytest.raises(OutputError, match=r"report\.md: it is a symbolic link \(to .*outside\.txt\)"):
+        write_atomic(link, "x")
+    assert outside.read_text() == "keep" and link.is_symlink()
+    dangling = tmp_path / "sbom.json"
+    dangling.symlink_to(tmp_path / "nowhere" / "x")
+    with pytest.raises(OutputError, match="symbolic link"):
+        write_atomic(dangling, "x")
+    assert not (tmp_path / "nowhere").exists()
+    with pytest.raises(OutputError, match="it is a directory"):
+        write_atomic(tmp_path, "x")
