@@ -14,7 +14,7 @@ from .errors import EXIT_EXTERNAL, EXIT_USAGE, NixAttestError
 
 # Each module in nix_attest.commands defines `register(subparsers)`; the parser it adds sets
 # `func=run` (a callable taking the parsed namespace and returning an exit code).
-COMMANDS = ("build", "sbom", "sign", "verify", "check", "diff", "comment", "run", "scan", "vulndb")
+COMMANDS = ("build", "sbom", "sign", "verify", "check", "diff", "comment", "run", "scan", "vulndb", "submit")
 
 
 class _Parser(argparse.ArgumentParser):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from nix_attest.errors import InputError
 from nix_attest.github.auth import resolve_token
 from nix_attest.github.context import PullRequestContext
 from nix_attest.sbom.cyclonedx import write_sbom
+from nix_attest.sbom.model import Component
 
 TOKEN = "ghs_" + "r" * 36
 
@@ -217,3 +219,62 @@ def test_bad_inputs_are_usage_errors(
     with pytest.raises(InputError, match=message) as err:
         options()
     assert err.value.exit_code == 2
+
+
+# -- the dependency graph --------------------------------------------------------------------------------
+
+
+def test_author_and_dependency_graph_inputs(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert (options().author, options().dependency_graph) == (None, False)
+    monkeypatch.setenv("INPUT_SBOM_AUTHOR", "ACME <sbom@acme.example>")
+    monkeypatch.setenv("INPUT_DEPENDENCY_GRAPH", "true")
+    opts = options()
+    assert (opts.author, opts.dependency_graph) == ("ACME <sbom@acme.example>", True)
+
+
+def _submit_env(monkeypatch: pytest.MonkeyPatch, github: Server) -> None:
+    for key, value in {
+        "GITHUB_API_URL": github.url,
+        "GITHUB_TOKEN": TOKEN,
+        "GITHUB_REPOSITORY": "octo/widgets",
+        "GITHUB_SHA": "c" * 40,
+        "GITHUB_REF": "refs/heads/main",
+    }.items():
+        monkeypatch.setenv(key, value)
+
+
+def _pc(name: str, version: str, closure: str = "runtime") -> Component:
+    return replace(comp(name, version, closure=closure), purl=f"pkg:nix/{name}@{version}")  # type: ignore[arg-type]
+
+
+def test_run_submits_the_buildtime_closure_with_runtime_marks(
+    monkeypatch: pytest.MonkeyPatch, github: Server, tmp_path: Path
+) -> None:
+    _submit_env(monkeypatch, github)
+    runtime = sbom(_pc("app", "1.0"), _pc("lib", "2"))
+    buildtime = sbom(
+        _pc("app", "1.0", "buildtime"),
+        _pc("lib", "2", "buildtime"),
+        _pc("cc", "13", "buildtime"),
+        closure="buildtime",
+    )
+    stage = run_cmd.SbomStage(sbom=runtime, path=tmp_path / "s.json", buildtime=buildtime)
+    opts = options("--dependency-graph", "-o", str(tmp_path))
+    done = run_cmd.submitted(opts, stage, run_cmd.Produced())
+    assert done.warnings == ()
+    ((repository, body),) = github.state.snapshots
+    resolved = body["manifests"][".#default"]["resolved"]
+    assert repository == "octo/widgets"
+    assert {p: e["scope"] for p, e in resolved.items()} == {
+        "pkg:nix/lib@2": "runtime",
+        "pkg:nix/cc@13": "development",
+    }
+    assert json.loads((tmp_path / "dependency-snapshot.json").read_text()) == body
+    # a read-only token: a warning, the run goes on
+    github.state.read_only.add(TOKEN)
+    done = run_cmd.submitted(opts, stage, run_cmd.Produced())
+    assert len(done.warnings) == 1 and "contents: write" in done.warnings[0]
+    # outside Actions without a commit: a warning too
+    monkeypatch.delenv("GITHUB_SHA")
+    done = run_cmd.submitted(opts, stage, run_cmd.Produced())
+    assert done.warnings[0].startswith("dependency graph submission failed: no --sha")

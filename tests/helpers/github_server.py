@@ -12,6 +12,11 @@ Attestations (``add_attestation``) are listed as the REST API does (docs: "List 
 ``bundle_url`` points at ``blob_url`` (``localhost`` on the same port: another origin than the API's
 ``127.0.0.1``, like GitHub's pre-signed storage host) and serves the bundle Snappy-compressed
 (``application/x-snappy``), as GitHub's storage does.
+
+Dependency snapshots (``POST /repos/{owner}/{repo}/dependency-graph/snapshots``) are validated against
+the documented request schema (``snapshot_schema.py``, date-time format checked): 422 with the first
+problem when invalid, else 201 ``{"id", "created_at", "result": "SUCCESS", "message"}``; a
+``read_only`` token gets 403 as a job without ``contents: write`` does.
 """
 
 from __future__ import annotations
@@ -27,7 +32,10 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import cramjam
+import jsonschema
 import pytest
+
+from helpers.snapshot_schema import SNAPSHOT_SCHEMA
 
 BOT = "github-actions[bot]"
 
@@ -81,6 +89,7 @@ class FakeGitHub:
     attestations: list[StoredAttestation] = field(default_factory=list)
     no_attestations_read: set[str] = field(default_factory=set)  # tokens without `attestations: read`
     max_per_page: int = 100  # GitHub's cap on per_page; lower it to force pagination
+    snapshots: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (OWNER/REPO, body)
 
     def add_attestation(
         self,
@@ -143,6 +152,10 @@ _BLOB = re.compile(r"^/blobs/(\d+)$")
 _SAS = "sv=2025-01-05&se=2030-01-01&sig=c2lnbmF0dXJl"  # a pre-signed URL's query, as storage hosts use
 _ISSUE_COMMENTS = re.compile(r"^/repos/([^/]+)/([^/]+)/issues/(\d+)/comments$")
 _COMMENT = re.compile(r"^/repos/([^/]+)/([^/]+)/issues/comments/(\d+)$")
+_SNAPSHOTS = re.compile(r"^/repos/([^/]+)/([^/]+)/dependency-graph/snapshots$")
+_SNAPSHOT_VALIDATOR = jsonschema.Draft202012Validator(
+    SNAPSHOT_SCHEMA, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+)
 
 
 def make_handler(state: FakeGitHub) -> type[BaseHTTPRequestHandler]:
@@ -223,6 +236,25 @@ def make_handler(state: FakeGitHub) -> type[BaseHTTPRequestHandler]:
                     comment = state.add_comment(key[0], key[1], key[2], login, body["body"])
                     self._send(201, comment)
                     return
+            m = _SNAPSHOTS.match(split.path)
+            if m and self.command == "POST":
+                if token in state.read_only:
+                    self._send(403, {"message": "Resource not accessible by integration"})
+                    return
+                problem = next(iter(_SNAPSHOT_VALIDATOR.iter_errors(body)), None)
+                if problem is not None:
+                    where = "/".join(str(x) for x in problem.absolute_path) or "(body)"
+                    self._send(422, {"message": f"Invalid request: {where}: {problem.message}"[:500]})
+                    return
+                with state.lock:
+                    state.snapshots.append((f"{m.group(1)}/{m.group(2)}", body))
+                    sid = len(state.snapshots)
+                self._send(
+                    201,
+                    {"id": sid, "created_at": "2026-01-01T00:00:00Z", "result": "SUCCESS",
+                     "message": "Dependency results for the repo have been successfully updated."},
+                )  # fmt: skip
+                return
             m = _COMMENT.match(split.path)
             if m and self.command == "PATCH":
                 if token in state.read_only:

@@ -11,6 +11,7 @@ policy file, signing); diff, upload and comment problems are warnings.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -23,6 +24,7 @@ from ..github import actions
 from ..github.auth import resolve_token
 from ..github.comment import marker, upsert_comment
 from ..github.context import PullRequestContext, pull_request_context
+from ..github.dependency_graph import SubmitResult, context_from_env, snapshot, submit_snapshot
 from ..github.http import GitHubClient
 from ..nix.installable import reject_option_like
 from ..policy import Policy
@@ -56,6 +58,8 @@ class RunOptions:
     artifact_name: str
     repository: str | None
     pr: int | None
+    author: str | None = None  # "Name <email|url>" (default on GitHub: the repository owner)
+    dependency_graph: bool = False  # submit the closure to GitHub's dependency graph
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -101,6 +105,17 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--artifact-name", metavar="NAME", help="artifact name the report links to (nix-attest)")
     p.add_argument("--repository", metavar="OWNER/REPO", help="for the comment (default: GITHUB_REPOSITORY)")
     p.add_argument("--pr", type=int, metavar="N", help="pull request number (default: from the event)")
+    p.add_argument(
+        "--sbom-author",
+        metavar="'NAME <EMAIL|URL>'",
+        help="the SBOM's author (default: the repository owner)",
+    )
+    p.add_argument(
+        "--dependency-graph",
+        action="store_true",
+        default=None,
+        help="submit the closure to GitHub's dependency graph (needs contents: write)",
+    )
     p.set_defaults(func=run)
 
 
@@ -147,6 +162,8 @@ def options(args: argparse.Namespace, ctx: PullRequestContext) -> RunOptions:
         artifact_name=flag("artifact-name", "nix-attest"),
         repository=flag("repository") or ctx.repository,
         pr=pr,
+        author=flag("sbom-author") or None,
+        dependency_graph=boolean("dependency-graph"),
     )
 
 
@@ -208,9 +225,14 @@ class Produced:
 def stage_sbom(opts: RunOptions) -> SbomStage:
     from ..sbom.cyclonedx import write_sbom
     from ..sbom.generate import generate
+    from ..sbom.supplier import parse_author
 
-    # a diff against a git ref compares buildtime SBOMs: assemble the head's from this same evaluation
-    with_buildtime = bool(opts.diff_base) and not str(opts.diff_base).endswith(".json")
+    author = parse_author(opts.author) if opts.author else None  # a bad author fails before building
+    # a diff against a git ref compares buildtime SBOMs, and the dependency graph wants the sources a
+    # build vendors: assemble the head's buildtime SBOM from this same evaluation
+    with_buildtime = (
+        bool(opts.diff_base) and not str(opts.diff_base).endswith(".json")
+    ) or opts.dependency_graph
     with actions.group("build and SBOM"):
         made = generate(
             opts.installable,
@@ -218,6 +240,7 @@ def stage_sbom(opts: RunOptions) -> SbomStage:
             build=True,
             check_reproducible=opts.check_reproducible,
             with_buildtime=with_buildtime,
+            author=author,
         )
     path = opts.output_dir / "sbom.cdx.json"
     write_sbom(made.sbom, str(path))
@@ -267,6 +290,34 @@ def stage_upload(opts: RunOptions, signed: SignStage, ctx: PullRequestContext) -
     with GitHubClient(token=resolve_token(os.environ)) as client:
         bundles = upload_bundles(signed.bundles, client, opts.repository, server_url=ctx.server_url)
     return SignStage(bundles=bundles)
+
+
+def submitted(opts: RunOptions, sbom: SbomStage, done: Produced) -> Produced:
+    """The dependency-graph stage: any failure (a read-only token's included) is a warning."""
+    try:
+        result = stage_submit(opts, sbom)
+    except NixAttestError as err:
+        return done.warn(f"dependency graph submission failed: {err}")
+    if not result.submitted:
+        return done.warn(result.message)
+    actions.notice(result.message)
+    return done
+
+
+def stage_submit(opts: RunOptions, sbom: SbomStage) -> SubmitResult:
+    """Send the closure to GitHub's dependency graph: the buildtime SBOM (what the build vendors is
+    there), with the runtime closure marked ``runtime``. Returns the result line (a read-only token's
+    refusal included); other failures raise."""
+    head = sbom.buildtime or sbom.sbom
+    runtime = sbom.sbom if sbom.buildtime is not None else None
+    refs = frozenset({runtime.root.ref, *(c.ref for c in runtime.components)}) if runtime else None
+    ctx = context_from_env(os.environ, repository=opts.repository, installable=opts.installable)
+    body = snapshot(head, ctx, runtime_refs=refs, manifest=opts.installable)
+    write_atomic(
+        opts.output_dir / "dependency-snapshot.json", json.dumps(body, indent=2, sort_keys=True) + "\n"
+    )
+    with actions.group("dependency graph"), GitHubClient(token=resolve_token(os.environ)) as client:
+        return submit_snapshot(client, ctx.repository, body)
 
 
 def stage_diff(opts: RunOptions, head: Sbom, head_buildtime: Sbom | None = None) -> DiffStage:
@@ -320,6 +371,8 @@ def main_stages(opts: RunOptions, ctx: PullRequestContext) -> Produced:
         done = replace(done, sbom=sbom)
         done = replace(done, store_paths=sbom.outputs)
         done = replace(done, policy=stage_policy(opts, sbom.sbom))
+        if opts.dependency_graph:
+            done = submitted(opts, sbom, done)
         if opts.sign:
             signature, warnings = signed(opts, sbom, ctx)
             done = replace(done, sign=signature, warnings=warnings)
