@@ -102,11 +102,11 @@ def test_cli_sign_in_actions_without_id_token_permission(
 
 
 def test_cli_sign_bad_trust_config(
-    tmp_path: Path, sbom_file: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, sbom_file: Path, stack: SigstoreStack, capsys: pytest.CaptureFixture[str]
 ) -> None:
     cfg = tmp_path / "cfg.json"
     cfg.write_text(json.dumps({"mediaType": "nope"}))
-    assert main(["sign", "--sbom", str(sbom_file), "-o", str(tmp_path), "--identity-token", "x.y.z",
+    assert main(["sign", "--sbom", str(sbom_file), "-o", str(tmp_path), "--identity-token", stack.token(),
                  "--trust-config", str(cfg)]) == 2  # fmt: skip
     assert "not a valid ClientTrustConfig" in capsys.readouterr().err
 

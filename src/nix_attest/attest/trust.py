@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -65,6 +68,20 @@ def signing_trust(config_path: str | None, *, staging: bool = False) -> SigningT
         raise ExternalError(f"cannot load the Sigstore trust root (TUF): {exc}") from exc
 
 
+@contextmanager
+def _quiet_offline_notice(offline: bool) -> Iterator[None]:
+    """sigstore logs "TUF repository is loaded in offline mode" as a warning: with --offline that is
+    what was asked for, and the command's output stays its own lines."""
+    logger = logging.getLogger("sigstore._internal.tuf")
+    before = logger.level
+    if offline:
+        logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(before)
+
+
 def verification_root(root_path: str | None, *, offline: bool = False, staging: bool = False) -> TrustedRoot:
     """``--trust-root FILE`` (TrustedRoot or ClientTrustConfig JSON), else the public-good root (TUF)."""
     if root_path:
@@ -76,8 +93,9 @@ def verification_root(root_path: str | None, *, offline: bool = False, staging: 
         except (SigstoreError, ValueError) as exc:
             raise InputError(f"trusted root {root_path} is not a valid Sigstore trusted root: {exc}") from exc
     try:
-        cfg = ClientTrustConfig.staging(offline) if staging else ClientTrustConfig.production(offline)
-        return cfg.trusted_root
+        with _quiet_offline_notice(offline):
+            cfg = ClientTrustConfig.staging(offline) if staging else ClientTrustConfig.production(offline)
+            return cfg.trusted_root
     except SigstoreError as exc:
         raise ExternalError(
             f"cannot load the Sigstore trusted root (TUF): {exc}", hint="use --offline or --trust-root FILE"

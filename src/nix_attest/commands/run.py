@@ -266,10 +266,12 @@ def stage_policy(opts: RunOptions, sbom: Sbom) -> PolicyStage | None:
 def stage_sign(opts: RunOptions, sbom_path: Path) -> SignStage:
     from ..attest.oidc import resolve_identity_token
     from ..attest.pipeline import sign_sbom
+    from ..attest.sign import identity_token
     from ..attest.trust import signing_trust
 
     with actions.group("sign"):
         token = resolve_identity_token(None, dict(os.environ))
+        identity_token(token)  # malformed: bad input (exit 2), before any trust root loads
         bundles = sign_sbom(
             sbom_path,
             out_dir=opts.output_dir,

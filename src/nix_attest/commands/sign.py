@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from pathlib import Path
 
 from ..attest.github_env import github_context
 from ..attest.oidc import resolve_identity_token
 from ..attest.pipeline import prepare_statements, upload_bundles
-from ..attest.sign import sign_statements
+from ..attest.sign import identity_token, sign_statements
 from ..attest.trust import signing_trust
 from ..errors import InputError
 from ..github.auth import resolve_token
@@ -36,10 +37,19 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="add a file as a subject (sha256 of its bytes); repeatable",
     )
     p.add_argument("-o", "--output-dir", required=True, metavar="DIR", help="where to write *.sigstore.json")
-    p.add_argument(
+    ident = p.add_mutually_exclusive_group()
+    ident.add_argument(
+        "--identity-token-file",
+        metavar="FILE",
+        help="read the OIDC identity token from FILE ('-' = stdin), off the command line",
+    )
+    ident.add_argument(
         "--identity-token",
         metavar="JWT",
-        help="OIDC identity token (default: SIGSTORE_ID_TOKEN, then the GitHub Actions token)",
+        help=(
+            "OIDC identity token (visible in process lists: prefer --identity-token-file; "
+            "default: SIGSTORE_ID_TOKEN, then the GitHub Actions token)"
+        ),
     )
     trust = p.add_mutually_exclusive_group()
     trust.add_argument(
@@ -59,6 +69,20 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(func=run)
 
 
+def read_token_file(path: str) -> str:
+    """The identity token in ``path`` (``-``: standard input), stripped; never echoed in errors."""
+    try:
+        raw = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
+        token = raw.decode("utf-8").strip()
+    except OSError as exc:
+        raise InputError(f"cannot read the identity token file {path}: {exc.strerror or exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise InputError(f"the identity token file {path} is not text") from exc
+    if not token:
+        raise InputError(f"the identity token file {path} is empty")
+    return token
+
+
 def run(args: argparse.Namespace) -> int:
     env = dict(os.environ)
     repository = args.repository or env.get("GITHUB_REPOSITORY")
@@ -75,7 +99,9 @@ def run(args: argparse.Namespace) -> int:
         subject_files=args.subject_file,
         env=env,
     )
-    token = resolve_identity_token(args.identity_token, env)
+    explicit = read_token_file(args.identity_token_file) if args.identity_token_file else args.identity_token
+    token = resolve_identity_token(explicit, env)
+    identity_token(token)  # a malformed token is bad input (exit 2), found before any trust root loads
     trust = signing_trust(args.trust_config, staging=args.staging)
     bundles = sign_statements(statements, out_dir=args.output_dir, token=token, trust=trust)
     if args.upload_attestation:

@@ -108,8 +108,7 @@ def nickel_missing_message() -> str:
         else "pip install py-nickel"
     )
     return (
-        f"cannot evaluate a Nickel policy: py-nickel is not installed ({why}) "
-        "and no nickel binary is on PATH"
+        f"cannot evaluate a Nickel policy: py-nickel is not installed ({why}) and no nickel binary is on PATH"
     )
 
 
