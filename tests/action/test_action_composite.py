@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from action_runner import ActionRun, prepare_action, run_action
+from action_runner import ActionRun, Job, prepare_action, run_action
 from helpers.github_server import BOT, Server
 from helpers.gitrepo import git
 
@@ -99,7 +99,8 @@ def test_action_end_to_end(
     assert out["verdict"] == "fail"
     assert out["violations"] == "1"
     sbom_path = Path(out["sbom-path"])
-    assert sbom_path == tmp_path / "run1" / "nix-attest-out" / "sbom.cdx.json" and sbom_path.is_file()
+    assert sbom_path.parent.parent == tmp_path / "run1" / "nix-attest-out" and sbom_path.is_file()
+    assert sbom_path.name == "sbom.cdx.json" and out["artifact-name"] == "nix-attest-demo"
     assert out["store-paths"].startswith("/nix/store/") and out["store-paths"].endswith("-hello-app-1.0.0")
     assert Path(out["store-paths"]).exists()
     assert out["reproducible"] == "" and out["bundle-paths"] == "" and out["attestation-urls"] == ""
@@ -154,5 +155,104 @@ def test_action_fails_clearly_without_nix(
         "cachix/install-nix-action before this step"
     ]
     assert not install.ran and not main.ran
-    assert upload.ran  # if: always()
+    assert not upload.ran  # nothing was produced: no upload (and no upload under an empty name)
     assert ("o", "r", 7) not in github.state.comments
+
+
+def use(
+    action_dir: Path, ws: Path, runner_temp: Path, env: dict[str, str], job: Job, **inputs: str
+) -> ActionRun:
+    """One use of the root action in a job (its runner_temp is the job's: shared by its uses)."""
+    runner_temp.mkdir(exist_ok=True)
+    given = {"working-directory": "demo", **inputs}
+    return run_action(action_dir, given, env=env, workspace=ws, runner_temp=runner_temp, token=TOKEN, job=job)
+
+
+def no_diff_env(tmp_path: Path, github: Server, **extra: str) -> dict[str, str]:
+    """A pull_request event without a base: no supply-chain diff, so each use is one evaluation."""
+    event = tmp_path / "event-nobase.json"
+    event.write_text(json.dumps({"pull_request": {"number": 7}}))
+    return {**env_for(tmp_path, github, ""), "GITHUB_EVENT_PATH": str(event), **extra}
+
+
+def uploaded(result: ActionRun) -> str:
+    step = result.step("upload")
+    assert step.ran and step.returncode == 0, step.stderr
+    assert Path(step.with_["path"]).is_dir() and (Path(step.with_["path"]) / "sbom.cdx.json").is_file()
+    return step.with_["name"]
+
+
+def test_several_uses_in_one_job_upload_and_comment_separately(
+    workspace: tuple[Path, str], github: Server, tmp_path: Path
+) -> None:
+    ws, _ = workspace
+    action_dir, job = prepare_action(tmp_path)
+    env = no_diff_env(tmp_path, github)
+    temp = tmp_path / "job"
+    first = use(action_dir, ws, temp, env, job, installable=".#default")
+    second = use(action_dir, ws, temp, env, job, installable=".#greet-cli")
+    # the same installable again (another closure): its own artifact; the same comment unless grouped
+    again = use(action_dir, ws, temp, env, job, installable=".#default", closure="buildtime")
+    grouped = use(action_dir, ws, temp, env, job, installable=".#default", **{"comment-group": "buildtime"})
+    runs = (first, second, again, grouped)
+    assert not any(r.failed for r in runs), [r.step("run").stderr for r in runs]
+    names = [uploaded(r) for r in runs]
+    assert job.artifacts == names and len(set(names)) == 4
+    assert names[2] == f"{names[0]}-2"  # the same default twice in one job: made unique, with a warning
+    assert f"artifact name {names[0]!r} was already used in this job" in again.step("run").stdout
+    assert [r.outputs["artifact-name"] for r in runs] == names
+    # their files stay apart: each artifact holds its own SBOM
+    sboms = [json.loads((Path(r.step("upload").with_["path"]) / "sbom.cdx.json").read_text()) for r in runs]
+    assert [s["metadata"]["component"]["name"] for s in sboms[:2]] == ["hello-app", "greet-cli"]
+    # three comments: default (written, then updated by the buildtime use), greet-cli, the group
+    comments = github.state.comments[("o", "r", 7)]
+    assert len(comments) == 3
+    urls = [r.outputs["comment-url"] for r in runs]
+    assert urls[0] == urls[2] and len({urls[0], urls[1], urls[3]}) == 3
+    assert "`buildtime`" in comments[2]["body"].splitlines()[1]  # the group names the comment
+    # the environment was installed once: the second use found it and skipped the cache steps
+    assert not second.step("Restore the nix-attest environment").ran
+    assert second.step("nix-attest-env").outputs["ready"] == "true"
+
+
+def test_matrix_legs_get_an_artifact_and_a_comment_each(
+    workspace: tuple[Path, str], github: Server, tmp_path: Path
+) -> None:
+    ws, _ = workspace
+    action_dir, first_job = prepare_action(tmp_path)
+    env = no_diff_env(tmp_path, github)
+    legs = []
+    for index, python in enumerate(("3.11", "3.12")):
+        # each leg is a job of its own: its own runner temp, the workflow run's artifacts
+        job = Job(first_job.tool_cache, first_job.artifacts, first_job.caches, index, {"python": python})
+        legs.append(use(action_dir, ws, tmp_path / f"leg{index}", env, job, installable=".#default"))
+    assert not any(leg.failed for leg in legs), [leg.step("run").stderr for leg in legs]
+    names = [uploaded(leg) for leg in legs]
+    assert first_job.artifacts == names and names[0] != names[1]
+    assert names[0].startswith("nix-attest-attest-0-default-") and names[1].startswith("nix-attest-attest-1-")
+    comments = github.state.comments[("o", "r", 7)]
+    assert len(comments) == 2
+    markers = {c["body"].splitlines()[0] for c in comments}
+    assert len(markers) == 2
+    assert "`python=3.11`" in comments[0]["body"] and "`python=3.12`" in comments[1]["body"]
+    # a re-run of leg 0 updates its own comment, not leg 1's
+    job0 = Job(first_job.tool_cache, [], first_job.caches, 0, {"python": "3.11"})
+    rerun = use(action_dir, ws, tmp_path / "leg0-rerun", env, job0, installable=".#default")
+    assert rerun.outputs["comment-url"] == legs[0].outputs["comment-url"]
+    assert len(github.state.comments[("o", "r", 7)]) == 2
+
+
+def test_upload_artifact_refuses_a_name_twice_in_the_harness(tmp_path: Path) -> None:
+    """The harness behaves like upload-artifact v4, so the tests above can fail."""
+    action = tmp_path / "a"
+    action.mkdir()
+    (action / "action.yml").write_text(
+        "runs:\n  using: composite\n  steps:\n"
+        "    - uses: actions/upload-artifact@ea165f8d65b6e75b540449e92b4886f43607fa02\n"
+        "      with: {name: same, path: x}\n"
+    )
+    job = Job(tmp_path / "tc")
+    temp = tmp_path / "t"
+    temp.mkdir()
+    assert not run_action(action, {}, env={}, workspace=tmp_path, runner_temp=temp, token="", job=job).failed
+    assert run_action(action, {}, env={}, workspace=tmp_path, runner_temp=temp, token="", job=job).failed

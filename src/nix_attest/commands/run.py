@@ -22,10 +22,11 @@ from ..errors import EXIT_CHECK_FAILED, EXIT_OK, InputError, NixAttestError, Out
 from ..fsutil import write_atomic
 from ..github import actions
 from ..github.auth import resolve_token
-from ..github.comment import marker, upsert_comment
+from ..github.comment import upsert_comment
 from ..github.context import PullRequestContext, pull_request_context
 from ..github.dependency_graph import SubmitResult, context_from_env, snapshot, submit_snapshot
 from ..github.http import GitHubClient
+from ..github.identity import UseIdentity, claim_artifact_name, use_identity
 from ..nix.installable import reject_option_like
 from ..policy import Policy
 from ..policy.model import FAIL_ON_LEVELS, FailOn, PolicyReport
@@ -55,11 +56,12 @@ class RunOptions:
     comment: str
     diff_base: str | None
     output_dir: Path
-    artifact_name: str
+    artifact_name: str  # empty: the default of this use (github.identity)
     repository: str | None
     pr: int | None
     author: str | None = None  # "Name <email|url>" (default on GitHub: the repository owner)
     dependency_graph: bool = False  # submit the closure to GitHub's dependency graph
+    comment_group: str | None = None
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -102,7 +104,17 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--diff-base", metavar="REF|FILE", help="git ref or base SBOM file to diff against (PR base)"
     )
     p.add_argument("-o", "--output-dir", metavar="DIR", help="where outputs go (nix-attest-out)")
-    p.add_argument("--artifact-name", metavar="NAME", help="artifact name the report links to (nix-attest)")
+    p.add_argument(
+        "--artifact-name",
+        metavar="NAME",
+        help="artifact name the report links to (default: one per installable, job and matrix leg)",
+    )
+    p.add_argument(
+        "--comment-group",
+        metavar="NAME",
+        help="name the sticky comment: uses with the same group share one (default: one per "
+        "installable, job and matrix leg)",
+    )
     p.add_argument("--repository", metavar="OWNER/REPO", help="for the comment (default: GITHUB_REPOSITORY)")
     p.add_argument("--pr", type=int, metavar="N", help="pull request number (default: from the event)")
     p.add_argument(
@@ -159,11 +171,12 @@ def options(args: argparse.Namespace, ctx: PullRequestContext) -> RunOptions:
         comment=choice("comment", COMMENT_MODES, "always"),
         diff_base=diff_base or ctx.base_sha or ctx.base_ref,
         output_dir=Path(flag("output-dir", "nix-attest-out")),
-        artifact_name=flag("artifact-name", "nix-attest"),
+        artifact_name=flag("artifact-name"),
         repository=flag("repository") or ctx.repository,
         pr=pr,
         author=flag("sbom-author") or None,
         dependency_graph=boolean("dependency-graph"),
+        comment_group=flag("comment-group") or None,
     )
 
 
@@ -413,7 +426,9 @@ def _verdict(done: Produced) -> Verdict:
     return "pass"
 
 
-def report_data(opts: RunOptions, done: Produced, ctx: PullRequestContext) -> ReportData:
+def report_data(
+    opts: RunOptions, done: Produced, ctx: PullRequestContext, label: str | None = None
+) -> ReportData:
     sbom = done.sbom.sbom if done.sbom is not None else None
     buildtime = done.diff.buildtime if done.diff is not None else None
     policy = done.policy.report if done.policy is not None else None
@@ -423,6 +438,7 @@ def report_data(opts: RunOptions, done: Produced, ctx: PullRequestContext) -> Re
     errors = (f"{done.error}",) if done.error is not None else ()
     return ReportData(
         installable=opts.installable,
+        label=label,
         verdict=_verdict(done),
         counts=Counts.from_sbom(sbom, buildtime) if sbom is not None else Counts(),
         policy=policy,
@@ -437,9 +453,8 @@ def report_data(opts: RunOptions, done: Produced, ctx: PullRequestContext) -> Re
     )
 
 
-def publish(opts: RunOptions, ctx: PullRequestContext, data: ReportData) -> str | None:
+def publish(opts: RunOptions, ctx: PullRequestContext, data: ReportData, mark: str) -> str | None:
     """Write report.md and the job summary, then the comment; returns the comment URL."""
-    mark = marker(opts.installable, ctx.job)
     body = render_comment(data, mark)
     write_atomic(opts.output_dir / "report.md", body.split("\n", 1)[1] if body.startswith(mark) else body)
     try:
@@ -503,14 +518,29 @@ def _output_dir(opts: RunOptions) -> RunOptions:
     return replace(opts, output_dir=opts.output_dir.resolve())
 
 
+def identify(opts: RunOptions, ctx: PullRequestContext) -> tuple[RunOptions, UseIdentity]:
+    """This use's comment marker and artifact name (unique in the job), written with the output
+    directory as the step outputs ``artifact-name`` and ``output-dir`` at once: the upload step needs
+    them even when a stage fails."""
+    use = use_identity(opts.installable, ctx.job, opts.comment_group)
+    wanted = opts.artifact_name or use.artifact_name
+    runner_temp = os.environ.get("RUNNER_TEMP") if actions.in_actions() else None
+    name, renamed = claim_artifact_name(wanted, runner_temp)
+    if renamed:
+        actions.warning(f"artifact name {wanted!r} was already used in this job: uploading as {name!r}")
+    actions.set_output("artifact-name", name)
+    actions.set_output("output-dir", str(opts.output_dir))
+    return replace(opts, artifact_name=name), use
+
+
 def run(args: argparse.Namespace) -> int:
     ctx = pull_request_context()
-    opts = _output_dir(options(args, ctx))
+    opts, use = identify(_output_dir(options(args, ctx)), ctx)
     done = diff_with_base(opts, main_stages(opts, ctx))
     for warning in done.warnings:
         actions.warning(warning)
-    data = report_data(opts, done, ctx)
-    comment_url = publish(opts, ctx, data)
+    data = report_data(opts, done, ctx, use.label)
+    comment_url = publish(opts, ctx, data, use.marker)
     set_outputs(done, data, comment_url)
     if done.error is not None:
         raise done.error

@@ -43,8 +43,14 @@ class CommentResult:
 
 
 def marker(installable: str, job: str) -> str:
-    """The hidden marker identifying the comment for one installable in one workflow job."""
-    digest = hashlib.sha256(f"{installable}|{job}".encode()).hexdigest()[:16]
+    """The hidden marker identifying the comment for one installable in one workflow job (outside a
+    matrix; ``github.identity`` gives the key of a matrix leg or a named comment group)."""
+    return marker_for(f"{installable}|{job}")
+
+
+def marker_for(key: str) -> str:
+    """The hidden marker of the comment identified by ``key`` (only a digest of it is shown)."""
+    digest = hashlib.sha256(key.encode()).hexdigest()[:16]
     return f"{MARKER_PREFIX}{digest} -->"
 
 

@@ -42,6 +42,7 @@ class Links:
 class ReportData:
     installable: str
     verdict: Verdict
+    label: str | None = None  # which use: the comment group or the matrix leg ("os=..., python=...")
     counts: Counts = Counts()
     policy: PolicyReport | None = None
     reproducibility: tuple[OutputCheck, ...] | None = None  # None: not checked

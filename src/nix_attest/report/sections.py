@@ -61,6 +61,8 @@ def _listing(
 def header(data: ReportData) -> str:
     icon = _ICON[data.verdict]
     line = f"## {icon} nix-attest: **{data.verdict}** · {md.code(data.installable)}"
+    if data.label:
+        line += f" · {md.code(data.label)}"
     policy = data.policy
     if policy is None:
         detail = "policy not checked" if data.verdict != "error" else "the pipeline did not reach the policy"
