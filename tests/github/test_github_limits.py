@@ -1,0 +1,31 @@
+"""Cutting text to GitHub's limits keeps as much as fits: exactly at the limit, never a split character."""
+
+from __future__ import annotations
+
+import pytest
+
+from nix_attest.github.limits import truncate
+
+
+@pytest.mark.parametrize("limit", [10, 100, 65_536])
+def test_cut_text_fills_the_limit_exactly(limit: int) -> None:
+    note = "\n(cut)"
+    out = truncate("x" * (limit * 3), limit, note)
+    assert len(out) == limit and out.endswith(note)
+    assert out == "x" * (limit - len(note)) + note
+
+
+def test_text_that_fits_is_untouched() -> None:
+    assert truncate("x" * 10, 10, "!") == "x" * 10
+    assert truncate("", 0, "!") == ""
+
+
+def test_bytes_limit_never_splits_a_character() -> None:
+    text = "é" * 100  # two bytes each
+    out = truncate(text, 51, "!", in_bytes=True)
+    assert out == "é" * 25 + "!" and len(out.encode()) == 51
+    assert truncate(text, 53, "!", in_bytes=True) == "é" * 26 + "!"
+
+
+def test_note_longer_than_the_limit_is_dropped() -> None:
+    assert truncate("abcdef", 3, "too long a note") == "abc"

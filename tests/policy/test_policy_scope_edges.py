@@ -1,0 +1,43 @@
+"""Edges that deliberate mutations of waivers.py and builtin.py showed untested: a waiver for a component
+never waives a finding that has no component, and the root is in scope for every closure scope."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from nix_attest.policy import Policy, evaluate
+
+from .conftest import NOW, comp, make_sbom
+
+Write = Callable[[str], Policy]
+
+
+def test_a_component_waiver_does_not_waive_an_sbom_wide_finding(write_policy: Write) -> None:
+    policy = write_policy(
+        "closure: {max-components: 0}\n"
+        "waivers:\n  - {rule: 'closure.*', component: zlib, reason: only zlib}\n"
+    )
+    report = evaluate(policy, make_sbom([comp("zlib"), comp("openssl")]), NOW)
+    assert [(v.rule, v.waived_by) for v in report.violations if v.rule.startswith("closure.")] == [
+        ("closure.max-components", None)
+    ]
+    assert report.failed
+    assert [v.rule for v in report.active if v.rule.startswith("waiver.")] == ["waiver.unused"]
+
+
+@pytest.mark.parametrize("scope", ["runtime", "buildtime"])
+def test_the_root_is_in_every_scope(scope: str, write_policy: Write) -> None:
+    root = comp("app", "2.0", license="GPL-3.0-only", closures=())  # the root lists no closure of its own
+    policy = write_policy(f"licenses: {{deny: [GPL-3.0-only], scope: {scope}}}\n")
+    report = evaluate(policy, make_sbom([comp("dep", closures=("runtime",))], root=root), NOW)
+    assert [(v.rule, v.component.name if v.component else None) for v in report.active] == [
+        ("licenses.deny", "app")
+    ]
+
+
+def test_scope_still_excludes_other_closures(write_policy: Write) -> None:
+    policy = write_policy("licenses: {deny: [GPL-3.0-only], scope: runtime}\n")
+    sbom = make_sbom([comp("tool", license="GPL-3.0-only", closures=("buildtime",))])
+    assert evaluate(policy, sbom, NOW).active == ()
