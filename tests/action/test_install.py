@@ -96,7 +96,11 @@ def install(version: str, python: Path, base: Path, uv_cache: Path) -> Installed
     started = time.monotonic()
     proc = subprocess.run(
         ["bash", str(root / "actions" / "install.sh"), str(root)],
-        cwd=cwd, env=env, capture_output=True, text=True, timeout=300,
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     return Installed(python, root, env, cwd, proc, time.monotonic() - started)
 
@@ -129,7 +133,9 @@ def test_install_and_run_with_each_python(installs: dict[str, Installed], versio
     assert f"-py{version}." in env_dir.name
     which = subprocess.run(
         [str(env_dir / "bin" / "python"), "-c", "import sys; print(sys.version_info[:2])"],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert which.stdout.strip() == str(tuple(int(x) for x in version.split(".")))
     # nothing from the working directory (a pull request's files) was imported, by pip, uv or nix-attest
@@ -144,7 +150,7 @@ rules:
     expr: '!(component.licenses.exists(l, l == "GPL-3.0-only"))'
     message: GPL-3.0-only
 """
-NICKEL_POLICY = "{ version = 1, licenses = { deny = [\"GPL-3.0-only\"] } }\n"
+NICKEL_POLICY = '{ version = 1, licenses = { deny = ["GPL-3.0-only"] } }\n'
 
 
 @pytest.mark.parametrize("version", SUPPORTED)
@@ -165,7 +171,11 @@ def test_cel_and_nickel_work_or_say_why_not(installs: dict[str, Installed], vers
     for policy, has_engine in (("cel.yaml", version != "3.10"), ("contracts.ncl", has_nickel)):
         proc = subprocess.run(
             [exe, "check", "--policy", policy, "s.json"],
-            cwd=work, env=done.env, capture_output=True, text=True, timeout=60,
+            cwd=work,
+            env=done.env,
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
         if has_engine:
             assert proc.returncode == 1, proc.stderr  # the GPL-3.0-only component violates the policy
@@ -181,7 +191,11 @@ def test_second_use_in_the_same_job_is_instant(installs: dict[str, Installed]) -
     started = time.monotonic()
     again = subprocess.run(
         ["bash", str(done.root / "actions" / "install.sh"), str(done.root)],
-        cwd=done.cwd, env=done.env, capture_output=True, text=True, timeout=60,
+        cwd=done.cwd,
+        env=done.env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     elapsed = time.monotonic() - started
     assert again.returncode == 0 and again.stdout == done.proc.stdout
@@ -198,7 +212,10 @@ def test_unsupported_python_is_refused_in_one_line(tmp_path: Path) -> None:
     shutil.copytree(REPO_ROOT / "requirements", root / "requirements")
     proc = subprocess.run(
         ["bash", str(root / "actions" / "install.sh"), str(root)],
-        env=runner_env(old, tmp_path, tmp_path / "uv"), capture_output=True, text=True, timeout=60,
+        env=runner_env(old, tmp_path, tmp_path / "uv"),
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert proc.returncode == 2
     assert proc.stdout == ""

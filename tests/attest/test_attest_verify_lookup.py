@@ -481,3 +481,39 @@ def test_a_signed_predicate_that_is_no_sbom_is_that_candidates_mismatch(
         f"rejected GitHub attestation 1 of 2 (repository id 100): closure check failed for {app}: the SBOM "
         "attested by GitHub attestation 1 of 2 (repository id 100) is not valid CycloneDX 1.6" in out
     )
+
+
+@pytest.mark.parametrize(
+    ("scope", "repository", "workflow", "message"),
+    [
+        (("--owner", "octo"), "octo-evil/widgets", None,
+         "repository is octo-evil/widgets, expected a repository of octo"),
+        (("--repository", REPO), "octo/widgets-evil", None,
+         "repository is octo/widgets-evil, expected octo/widgets"),
+        (("--owner", "octo"), REPO, "octo-evil/tools/.github/workflows/sign.yml@refs/heads/main",
+         "signer workflow is https://github.com/octo-evil/tools/.github/workflows/sign.yml@refs/heads/main, "
+         "expected a workflow of octo "),
+        (("--repository", REPO), REPO, "octo/widgets-evil/.github/workflows/release.yml@refs/heads/main",
+         "signer workflow is https://github.com/octo/widgets-evil/.github/workflows/release.yml@refs/heads/main"
+         ", expected a workflow of octo/widgets "),
+        (("--repository", REPO), "OCTO/Widgets", None, None),  # GitHub names are case-insensitive
+    ],
+)  # fmt: skip
+def test_owner_and_repository_are_compared_exactly_not_as_prefixes(
+    env: Server,
+    built: Built,
+    sign: Signer,
+    trust_files: dict[str, Path],
+    capsys: pytest.CaptureFixture[str],
+    scope: tuple[str, str],
+    repository: str,
+    workflow: str | None,
+    message: str | None,
+) -> None:
+    env.state.add_attestation(REPO, sign(built.sbom, repository, signer_workflow=workflow)[0].read_text())
+    code = _verify(trust_files, "--store-path", built.app, *scope)
+    if message is None:
+        assert code == 0
+        return
+    assert code == 1
+    assert f"identity check failed: {message}" in _err_line(capsys)[0]
