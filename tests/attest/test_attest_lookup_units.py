@@ -247,3 +247,34 @@ def test_endless_paging_is_cut_off(github: Server) -> None:  # noqa: F811
         list_attestations(client, AttestationScope(repository="octo/widgets"), DIGEST)
     assert "more than" in caught.value.message and "pages" in caught.value.message
     assert len(github.state.attestation_requests()) <= MAX_PAGES + 1
+
+
+def test_resource_bounds_of_the_lookup(
+    github: Server,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A bundle file larger than the bound is not read; a bundle_url body larger than it is not kept; at
+    most MAX_CANDIDATES entries of a listing are candidates."""
+    monkeypatch.setattr("nix_attest.attest.candidates.MAX_BUNDLE_BYTES", 600)
+    small, large = json.dumps(_bundle(DIGEST)), json.dumps(_bundle(DIGEST, "ef" * 32, "01" * 32))
+    assert len(small) < 600 < len(large)
+    (tmp_path / "small.json").write_text(small)
+    (tmp_path / "large.json").write_text(large)
+    d = BundleDirectory(tmp_path)
+    assert [c.source for c in d.lookup(DIGEST).candidates] == [f"{tmp_path}/small.json"]
+    assert d.lookup("ef" * 32).none_reason == (
+        f"none of the 1 bundle(s) in {tmp_path} is about sha256:{'ef' * 32} (1 file(s) larger than 600 "
+        f"bytes not read, e.g. {tmp_path}/large.json)"
+    )
+    github.state.users["tok"] = "reader"
+    for _ in range(5):
+        github.state.add_attestation("octo/widgets", large, inline=False)
+    github.state.max_per_page = 2
+    monkeypatch.setattr("nix_attest.attest.github_lookup.MAX_CANDIDATES", 3)
+    monkeypatch.setattr("nix_attest.attest.github_lookup.MAX_BUNDLE_BYTES", 100)
+    with GitHubClient(github.url, "tok", retries=0) as client:
+        found = list_attestations(client, AttestationScope(repository="octo/widgets"), DIGEST)
+    assert len(found.candidates) == 3 and len(github.state.attestation_requests()) == 2
+    problem = found.candidates[0].problem
+    assert problem is not None and problem.endswith("the response is larger than 100 bytes")

@@ -82,6 +82,7 @@ class BundleDirectory:
         if not self.path.is_dir():
             raise InputError(f"--bundle-dir {path}: not a directory")
         self._bundles: list[_DirBundle] = []
+        self._too_large: list[str] = []  # not read: what they are about is unknown
         for f in sorted(self.path.iterdir()):
             if f.is_file() and f.name.endswith(BUNDLE_SUFFIXES):
                 self._read(f)
@@ -89,7 +90,7 @@ class BundleDirectory:
     def _read(self, f: Path) -> None:
         try:
             if f.stat().st_size > MAX_BUNDLE_BYTES:
-                self._add(Candidate(str(f), problem=f"larger than {MAX_BUNDLE_BYTES} bytes"), set())
+                self._too_large.append(str(f))
                 return
             raw = f.read_bytes()
         except OSError as exc:
@@ -121,7 +122,14 @@ class BundleDirectory:
         found = tuple(b.candidate for b in self._bundles if digest in b.digests)
         if found:
             return Lookup(where, found)
+        skipped = (
+            f" ({len(self._too_large)} file(s) larger than {MAX_BUNDLE_BYTES} bytes not read, e.g. "
+            f"{self._too_large[0]})"
+            if self._too_large
+            else ""
+        )
         return Lookup(
             where,
-            none_reason=f"none of the {len(self._bundles)} bundle(s) in {self.path} is about sha256:{digest}",
+            none_reason=f"none of the {len(self._bundles)} bundle(s) in {self.path} is about "
+            f"sha256:{digest}{skipped}",
         )
