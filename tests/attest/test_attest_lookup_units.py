@@ -186,6 +186,14 @@ def test_closure_and_mode_usage_errors(tmp_path: Path, capsys: pytest.CaptureFix
     f.write_text("x")
     assert main(["verify", "--file", str(f), "--repository", "o/r", "--closure"]) == 2
     assert "--closure compares a store path's runtime closure" in capsys.readouterr().err
+    # --closure needs the SBOM attestation: said before any trust root or network (the root here is absent)
+    path = "/nix/store/00000000000000000000000000000000-x"
+    args = ["--store-path", path, "--closure", "--predicate-type", "https://slsa.dev/provenance/v1"]
+    assert main(["verify", *args, "--repository", "o/r", "--trust-root", str(tmp_path / "absent")]) == 2
+    assert capsys.readouterr().err == (
+        "nix-attest: error: --closure compares with an SBOM attestation: --predicate-type "
+        "https://cyclonedx.org/bom\n"
+    )
     assert (
         main(["verify", str(f), "--file", str(f), "--repository", "o/r", "--bundle-dir", str(tmp_path)]) == 2
     )

@@ -231,6 +231,10 @@ def run(args: argparse.Namespace) -> int:
     targets = _targets(args)
     if args.closure and not all(t.store_path for t in targets):
         raise UsageError("--closure compares a store path's runtime closure: give --store-path")
+    if args.closure and args.predicate_type not in (None, SBOM_PREDICATE_TYPE):
+        raise UsageError(
+            f"--closure compares with an SBOM attestation: --predicate-type {SBOM_PREDICATE_TYPE}"
+        )
     identity = IdentityPolicy(
         issuer=args.cert_oidc_issuer,
         repository=args.repository,
