@@ -23,6 +23,7 @@ class FakeGitHub:
     def __init__(self) -> None:
         self.calls: list[tuple[str, str, dict[str, str], Any]] = []
         self.status: list[int] = []  # queued status codes for the next responses
+        self.messages: list[str] = []  # queued GitHub error messages for the next error responses
         fake = self
 
         class H(BaseHTTPRequestHandler):
@@ -41,6 +42,8 @@ class FakeGitHub:
                     doc = {"id": 4242}
                 else:
                     code, doc = 404, {"message": "Not Found"}
+                if code >= 400 and fake.messages:
+                    doc = {"message": fake.messages.pop(0)}
                 data = json.dumps(doc).encode()
                 self.send_response(code)
                 self.send_header("Content-Type", "application/json")
@@ -125,6 +128,31 @@ def test_upload_errors(fake: FakeGitHub) -> None:
         upload_attestation(client, "octo/widgets", "{}")
     with pytest.raises(InputError, match="OWNER/REPO"):
         upload_attestation(client, "not a repo", "{}")
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "Feature not available for user-owned private repositories. To enable this feature, please make "
+        "this repository public.",
+        "Feature not available for the acme organization. To enable this feature, please upgrade the "
+        "billing plan, or make this repository public.",
+    ],
+)
+def test_a_plan_without_attestations_is_named_not_the_permission(fake: FakeGitHub, message: str) -> None:
+    """GitHub's 403 for a plan without attestations (messages as GitHub words them) is not a missing
+    `attestations: write`: the error says what is wrong and that the bundles are kept."""
+    client = GitHubClient(fake.url, "ghs_" + "k" * 36, retries=0)
+    fake.status, fake.messages = [403], [message]
+    with pytest.raises(ExternalError) as info:
+        upload_attestation(client, "octo/widgets", "{}")
+    text = str(info.value)
+    assert "not available for octo/widgets" in text and message[:40] in text
+    assert "GitHub Enterprise Cloud" in text and "bundles are kept" in text
+    assert "attestations: write" not in text
+    fake.status, fake.messages = [403], ["Resource not accessible by integration"]
+    with pytest.raises(ExternalError, match="attestations: write"):
+        upload_attestation(client, "octo/widgets", "{}")
 
 
 def test_oversized_bundle_is_refused_before_upload(fake: FakeGitHub) -> None:

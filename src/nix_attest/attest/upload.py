@@ -16,6 +16,17 @@ from ..github.http import (
 )
 
 _REPO = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+# GitHub's answer when the plan has no attestations for this repository, e.g. "Feature not available for
+# user-owned private repositories. To enable this feature, please make this repository public." or
+# "Feature not available for the ORG organization. To enable this feature, please upgrade the billing
+# plan, or make this repository public."
+_PLAN = re.compile(r"feature not available|upgrade the billing plan|make this repository public", re.I)
+
+
+def _github_message(message: str) -> str:
+    """GitHub's own words from a client error ("GitHub API POST /...: 403 <message>"), bounded."""
+    text = message.split(": 403 ", 1)[-1]
+    return text if len(text) <= 200 else text[:197] + "..."
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +56,19 @@ def upload_attestation(
         raise InputError(f"bundle to upload is not JSON: {exc.msg}") from exc
     try:
         resp = client.request("POST", f"/repos/{repository}/attestations", json={"bundle": bundle})
-    except (GitHubPermissionError, GitHubAuthError) as err:
+    except GitHubPermissionError as err:
+        if _PLAN.search(err.message):  # the token may, the plan may not: say so, not "permissions"
+            raise ExternalError(
+                f"GitHub's attestations API is not available for {repository} (HTTP 403: "
+                f"{_github_message(err.message)})",
+                hint="storing attestations of a private or internal repository needs GitHub Enterprise "
+                "Cloud; public repositories work on every plan; the signed bundles are kept",
+            ) from err
+        raise ExternalError(
+            f"GitHub refused the attestation upload to {repository} (HTTP {err.status})",
+            hint="the job needs `permissions: attestations: write`",
+        ) from err
+    except GitHubAuthError as err:
         raise ExternalError(
             f"GitHub refused the attestation upload to {repository} (HTTP {err.status})",
             hint="the job needs `permissions: attestations: write`",

@@ -62,6 +62,7 @@ class RunOptions:
     author: str | None = None  # "Name <email|url>" (default on GitHub: the repository owner)
     dependency_graph: bool = False  # submit the closure to GitHub's dependency graph
     comment_group: str | None = None
+    private_repository: bool = False  # sign although the event says the repository is not public
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -108,6 +109,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--artifact-name",
         metavar="NAME",
         help="artifact name the report links to (default: one per installable, job and matrix leg)",
+    )
+    p.add_argument(
+        "--private-repository",
+        action="store_true",
+        default=None,
+        help="with --sign: sign although the event says the repository is not public",
     )
     p.add_argument(
         "--comment-group",
@@ -177,6 +184,7 @@ def options(args: argparse.Namespace, ctx: PullRequestContext) -> RunOptions:
         author=flag("sbom-author") or None,
         dependency_graph=boolean("dependency-graph"),
         comment_group=flag("comment-group") or None,
+        private_repository=boolean("private-repository"),
     )
 
 
@@ -281,7 +289,9 @@ def stage_sign(opts: RunOptions, sbom_path: Path) -> SignStage:
     from ..attest.pipeline import sign_sbom
     from ..attest.sign import identity_token
     from ..attest.trust import signing_trust
+    from ..attest.visibility import check_signing_allowed
 
+    check_signing_allowed(os.environ, private_repository=opts.private_repository)
     with actions.group("sign"):
         token = resolve_identity_token(None, dict(os.environ))
         identity_token(token)  # malformed: bad input (exit 2), before any trust root loads

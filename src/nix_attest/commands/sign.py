@@ -12,6 +12,7 @@ from ..attest.oidc import resolve_identity_token
 from ..attest.pipeline import prepare_statements, upload_bundles
 from ..attest.sign import identity_token, sign_statements
 from ..attest.trust import signing_trust
+from ..attest.visibility import check_signing_allowed
 from ..errors import InputError
 from ..github.auth import resolve_token
 
@@ -66,6 +67,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         metavar="OWNER/REPO",
         help="repository for --upload-attestation (default: GITHUB_REPOSITORY)",
     )
+    p.add_argument(
+        "--private-repository",
+        action="store_true",
+        help="sign although the event says the repository is not public (its name, workflow and commit "
+        "go to the public transparency log)",
+    )
     p.set_defaults(func=run)
 
 
@@ -85,6 +92,8 @@ def read_token_file(path: str) -> str:
 
 def run(args: argparse.Namespace) -> int:
     env = dict(os.environ)
+    # a private repository is refused before anything else, Sigstore and the OIDC endpoint included
+    check_signing_allowed(env, private_repository=args.private_repository)
     repository = args.repository or env.get("GITHUB_REPOSITORY")
     gh_token = resolve_token(env)
     if args.upload_attestation and not repository:
