@@ -14,6 +14,11 @@ bench: setup
 	.venv/bin/python bench/sbom_scale.py
 	.venv/bin/python bench/policy_scale.py
 
+# Mutation testing of the security-relevant modules (mutmut; slow, CPU-heavy: on demand, not in CI).
+# MODULES="fsutil github/limits" limits it; results in out/mutation/, survivors explained in docs/testing.md.
+mutation: setup
+	@MODULES="$(MODULES)" bash scripts/mutation.sh
+
 clean:
 	rm -rf .venv out .mypy_cache .ruff_cache .pytest_cache
 

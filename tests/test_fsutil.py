@@ -26,15 +26,23 @@ def test_replaces_content_and_keeps_the_mode(tmp_path: Path) -> None:
 
 
 def test_new_file_is_0644(tmp_path: Path) -> None:
-    write_atomic(tmp_path / "a" / "b.txt", b"x")
-    assert (tmp_path / "a" / "b.txt").stat().st_mode & 0o777 == 0o644
+    write_atomic(tmp_path / "a" / "b" / "c.txt", b"x")  # missing parents are made
+    assert (tmp_path / "a" / "b" / "c.txt").stat().st_mode & 0o777 == 0o644
+    assert (tmp_path / "a" / "b" / "c.txt").read_bytes() == b"x"
+
+
+def test_text_is_written_as_utf8(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    write_atomic("plain.txt", "zoë ✓")  # a bare file name: written in the current directory
+    assert (tmp_path / "plain.txt").read_bytes() == "zoë ✓".encode()
 
 
 def test_failure_names_the_path_and_leaves_the_old_file(tmp_path: Path) -> None:
     target = tmp_path / "keep.txt"
     target.write_text("old")
-    with pytest.raises(OutputError, match="cannot write"):
+    with pytest.raises(OutputError) as info:
         write_atomic(tmp_path / "keep.txt" / "child", "x")  # parent is a file
+    assert str(info.value) == f"cannot write {tmp_path / 'keep.txt' / 'child'}: Not a directory"
     assert target.read_text() == "old"
 
 
@@ -58,8 +66,9 @@ def test_a_failed_write_leaves_the_old_file_and_no_temp_file(
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(os, "fsync", full_disk)
-    with pytest.raises(OutputError, match=r"cannot write .*sbom\.json: No space left on device"):
+    with pytest.raises(OutputError) as info:
         write_atomic(target, "new" * 1000)
+    assert str(info.value) == f"cannot write {target}: No space left on device"
     assert target.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["sbom.json"]
 
