@@ -66,7 +66,10 @@ def parse_derivations(doc: Any, store_dir: str = STORE_DIR) -> dict[str, Derivat
     for key, value in doc.items():
         if not isinstance(value, dict):
             raise InputError(f"derivation JSON: entry {key!r} is not an object")
-        drv = parse_derivation(absolute(key, store_dir), value, store_dir)
+        try:
+            drv = parse_derivation(absolute(key, store_dir), value, store_dir)
+        except (AttributeError, TypeError, ValueError, OverflowError) as exc:  # a shape no Nix writes
+            raise InputError(f"derivation JSON: entry {key!r} is malformed ({type(exc).__name__})") from exc
         result[drv.path] = drv
     return result
 

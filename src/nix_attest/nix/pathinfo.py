@@ -35,28 +35,35 @@ def parse_path_info(doc: Any, store_dir: str = STORE_DIR) -> dict[str, PathInfo]
         raise InputError("path-info JSON: expected a list or an object")
     out: dict[str, PathInfo] = {}
     for key, e in entries:
-        path = absolute(key, store_dir)
+        path = absolute(str(key), store_dir)
         if e is None or (isinstance(e, dict) and e.get("valid") is False):
             raise InvalidStorePath(f"store path not valid: {path}")
-        raw_hash = e.get("narHash")
-        if isinstance(raw_hash, dict):
-            algo, hex_digest = to_hex(str(raw_hash.get("hash")), str(raw_hash.get("algorithm", "sha256")))
-            raw_hash = f"{algo}:{hex_digest}"
-        else:
-            algo, hex_digest = to_hex(str(raw_hash))
-        refs = tuple(sorted(absolute(str(r), store_dir) for r in e.get("references") or () if r))
-        deriver = e.get("deriver")
-        ca = e.get("ca")
-        out[path] = PathInfo(
-            path=path,
-            nar_hash=str(raw_hash),
-            nar_sha256=hex_digest if algo == "sha256" else "",
-            nar_size=int(e.get("narSize") or 0),
-            references=refs,
-            deriver=absolute(str(deriver), store_dir) if deriver else None,
-            ca=ca if isinstance(ca, str) else None,
-        )
+        try:
+            out[path] = _entry(path, e, store_dir)
+        except (AttributeError, TypeError, ValueError, OverflowError) as exc:  # a shape no Nix writes
+            raise InputError(f"path-info JSON: entry {path!r} is malformed ({type(exc).__name__})") from exc
     return out
+
+
+def _entry(path: str, e: Any, store_dir: str) -> PathInfo:
+    raw_hash = e.get("narHash")
+    if isinstance(raw_hash, dict):
+        algo, hex_digest = to_hex(str(raw_hash.get("hash")), str(raw_hash.get("algorithm", "sha256")))
+        raw_hash = f"{algo}:{hex_digest}"
+    else:
+        algo, hex_digest = to_hex(str(raw_hash))
+    refs = tuple(sorted(absolute(str(r), store_dir) for r in e.get("references") or () if r))
+    deriver = e.get("deriver")
+    ca = e.get("ca")
+    return PathInfo(
+        path=path,
+        nar_hash=str(raw_hash),
+        nar_sha256=hex_digest if algo == "sha256" else "",
+        nar_size=int(e.get("narSize") or 0),
+        references=refs,
+        deriver=absolute(str(deriver), store_dir) if deriver else None,
+        ca=ca if isinstance(ca, str) else None,
+    )
 
 
 def closure_paths(infos: dict[str, PathInfo], roots: Sequence[str]) -> list[str]:
