@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -84,14 +85,16 @@ def test_a_fifo_is_written_through_not_replaced(tmp_path: Path) -> None:
 
     reader = threading.Thread(target=read)
     reader.start()
+    payload = b"through the pipe\n" * 100_000  # 1.7 MB: far more than a pipe holds, so writes block
     for _ in range(100):  # until the reader has the FIFO open
         try:
-            write_atomic(fifo, "through the pipe")
+            write_atomic(fifo, payload)
             break
-        except OutputError:
+        except OutputError as exc:
+            assert "nothing is reading" in str(exc)
             time.sleep(0.02)
-    reader.join(5)
-    assert got == [b"through the pipe"]
+    reader.join(10)
+    assert got == [payload]
     assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
 
 
@@ -125,15 +128,63 @@ def test_a_link_to_dev_null_stays_a_link_and_dev_null_a_device(tmp_path: Path) -
     assert link.is_symlink() and os.readlink(link) == "/dev/null"
 
 
-def test_a_character_device_is_written_through(tmp_path: Path) -> None:
+def test_a_character_device_and_a_link_to_it_are_written_through(tmp_path: Path) -> None:
     device = tmp_path / "null"
     try:
         os.mknod(device, stat.S_IFCHR | 0o666, os.makedev(1, 3))  # the null device, as root
     except PermissionError:
         pytest.skip("mknod needs privileges")
     write_atomic(device, "discarded")
-    assert stat.S_ISCHR(os.lstat(device).st_mode)
-    assert [p.name for p in tmp_path.iterdir()] == ["null"]
+    link = tmp_path / "out.json"
+    link.symlink_to(device)  # a link to a device outside /dev
+    write_atomic(link, "discarded")
+    assert stat.S_ISCHR(os.lstat(device).st_mode) and link.is_symlink()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["null", "out.json"]
+
+
+def test_a_device_that_fails_is_one_error_line(tmp_path: Path) -> None:
+    link = tmp_path / "out.json"
+    link.symlink_to("/dev/full")  # every write: ENOSPC
+    with pytest.raises(OutputError) as info:
+        write_atomic(link, "x")
+    assert str(info.value) == f"cannot write {link}: No space left on device"
+
+
+def test_dev_stdout_onto_a_longer_file_truncates_it(tmp_path: Path) -> None:
+    """``-o /dev/stdout > file``: the descriptor's file gets exactly the new content, as the shell's ``>``."""
+    out = tmp_path / "stdout.txt"
+    out.write_text("old content that is much longer than the new one")
+    fd = os.open(out, os.O_WRONLY)
+    try:
+        write_atomic(f"/proc/self/fd/{fd}", "new")
+    finally:
+        os.close(fd)
+    assert out.read_text() == "new"
+
+
+def test_a_socket_is_refused(tmp_path: Path) -> None:
+    import socket
+
+    path = tmp_path / "s"
+    with socket.socket(socket.AF_UNIX) as sock:
+        sock.bind(str(path))
+        with pytest.raises(OutputError) as info:
+            write_atomic(path, "x")
+    assert str(info.value) == f"cannot write {path}: not a regular file, character device or pipe"
+
+
+def test_the_temp_file_is_made_beside_the_target(tmp_path: Path) -> None:
+    """The rename is atomic only within one file system: the temp file goes in the target's directory."""
+    shm = Path("/dev/shm")
+    if not shm.is_dir() or os.stat(shm).st_dev == os.stat(tempfile.gettempdir()).st_dev:
+        pytest.skip("needs a second file system at /dev/shm")
+    target = Path(tempfile.mkdtemp(dir=shm)) / "sbom.json"
+    try:
+        write_atomic(target, "x")
+        assert target.read_text() == "x"
+    finally:
+        target.unlink(missing_ok=True)
+        target.parent.rmdir()
 
 
 def test_links_to_regular_files_and_directories_are_refused(tmp_path: Path) -> None:

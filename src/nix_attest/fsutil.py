@@ -39,7 +39,7 @@ def write_atomic(path: str | os.PathLike[str], data: str | bytes, *, mode: int |
         return target
     if mode is None:
         mode = stat.S_IMODE(info.st_mode) if info is not None else 0o644
-    directory = target.parent if str(target.parent) else Path(".")
+    directory = target.parent  # "." for a bare file name
     try:
         directory.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
@@ -83,7 +83,7 @@ def _write_special(target: Path, info: os.stat_result, payload: bytes) -> None:
         # a FIFO nobody reads would block open() for ever: open without blocking, then block for writes
         fd = os.open(target, os.O_WRONLY | os.O_TRUNC * (not fifo) | os.O_NONBLOCK * fifo | os.O_CLOEXEC)
     except OSError as exc:
-        if exc.errno == errno.ENXIO:
+        if fifo and exc.errno == errno.ENXIO:
             raise OutputError(f"cannot write {target}: nothing is reading from this pipe") from exc
         raise OutputError(f"cannot write {target}: {exc.strerror or exc}") from exc
     try:

@@ -120,6 +120,9 @@ MERGE_BOMB = "fail-on: error\na0: &a0 {k: 1, l: 2}\n" + "".join(
         ("fail-on: error\nx: " + nested(65) + "\n", r"p\.yaml:2: nested deeper than 64 levels"),
         ("fail-on: error\nx: " + nested(5000) + "\n", r"p\.yaml: nested deeper than 64 levels"),
         ("fail-on: error\nfail-on: warning\n", r"p\.yaml:2: duplicate key 'fail-on'"),
+        ("fail-on: error\n1: x\n", r"p\.yaml:2: a key must be text, not '1' \(quote it\)"),
+        ("?\n", r"p\.yaml:1: a key must be text, not 'null'"),
+        ("? [a]\n: b\n", r"p\.yaml:1: a key must be text, not 'a list or mapping'"),
     ],
 )
 def test_hostile_yaml_policy(

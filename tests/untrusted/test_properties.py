@@ -140,7 +140,9 @@ def test_policy_yaml(doc: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str
 @BOUNDED
 @given(
     text=st.text(max_size=200)
-    | st.sampled_from(["a: &x [*x]", "a: [[[[[[", "? [a]\n: b", "a: !!python/name:os.system"])
+    | st.sampled_from(
+        ["a: &x [*x]", "a: [[[[[[", "? [a]\n: b", "a: !!python/name:os.system", "?", "1: x", "true: 1"]
+    )
 )
 def test_policy_yaml_text(text: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     sbom = tmp_path / "sbom.json"

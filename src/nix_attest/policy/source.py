@@ -68,6 +68,8 @@ class PolicySource:
         return PolicyFileError(f"{prefix}: {key_path(path)}: {problem}")
 
 
+_STR = "tag:yaml.org,2002:str"
+_MERGE = "tag:yaml.org,2002:merge"
 ALIAS_BUDGET = 10_000  # nodes that aliases may add to the document once expanded
 MAX_DEPTH = 64  # nesting of the document (a policy nests < 8)
 
@@ -110,7 +112,13 @@ def _check_nodes(root: yaml.Node, path: str) -> None:
         if isinstance(node, yaml.MappingNode):
             seen: set[str] = set()
             for k, _v in node.value:
-                if isinstance(k, yaml.ScalarNode) and k.value != "<<":
+                if not isinstance(k, yaml.ScalarNode) or k.tag not in (_STR, _MERGE):
+                    shown = k.value if isinstance(k, yaml.ScalarNode) else "a list or mapping"
+                    raise PolicyFileError(
+                        f"{path}:{k.start_mark.line + 1}: a key must be text, not {shown or 'null'!r}"
+                        " (quote it)"
+                    )
+                if k.value != "<<":
                     if k.value in seen:
                         raise PolicyFileError(f"{path}:{k.start_mark.line + 1}: duplicate key {k.value!r}")
                     seen.add(k.value)
