@@ -6,6 +6,7 @@ import ipaddress
 import os
 import shutil
 import socket
+import tempfile
 from collections.abc import Iterator
 from typing import Any
 
@@ -61,6 +62,8 @@ def _loopback_only() -> Iterator[None]:
 
 # Nix in tests: never wait for a binary cache (no network here).
 os.environ.setdefault("NIX_CONFIG", "substituters =\nwarn-dirty = false")
+# nix-attest's cache (the NVD database) in tests: an empty directory, never the user's ~/.cache
+os.environ["NIX_ATTEST_CACHE_DIR"] = tempfile.mkdtemp(prefix="nix-attest-test-cache-")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -140,7 +140,7 @@ def test_diff_stage_reuses_the_loaded_policy(
     head = sbom(comp("app", "1"), comp("lib", "2", lic=("GPL-3.0-only",)))
     opts = options("--policy", str(policy), "--fail-on", "never", "--diff-base", str(base), "-o", "out")
     Path("out").mkdir()
-    policy = run_cmd.stage_policy(opts, head)
+    policy = run_cmd.stage_policy(opts, head, run_cmd.load_run_policy(opts))
     assert policy is not None and policy.report.fail_on == "never"
 
     def no_reload(*_: object, **__: object) -> None:

@@ -11,6 +11,7 @@ policy file, signing); diff, upload and comment problems are warnings.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 from dataclasses import dataclass, replace
@@ -36,6 +37,12 @@ from ..report.markdown import render_comment, render_summary
 from ..report.model import Counts, Links, ReportData, Verdict
 from ..sbom.diff import SbomDiff, diff_sboms
 from ..sbom.model import Closure, Sbom
+from ..vuln.db import NVD_FEED_URL, NvdCache
+from ..vuln.model import VulnReport
+from ..vuln.pipeline import MODES as VULN_MODES
+from ..vuln.pipeline import Mode as VulnMode
+from ..vuln.pipeline import VulnSettings, VulnStage
+from ..vuln.sources.osv import OSV_API_URL
 
 COMMENT_MODES = ("always", "on-failure", "never")
 CLOSURES: tuple[Closure, ...] = ("runtime", "buildtime")
@@ -63,6 +70,10 @@ class RunOptions:
     dependency_graph: bool = False  # submit the closure to GitHub's dependency graph
     comment_group: str | None = None
     private_repository: bool = False  # sign although the event says the repository is not public
+    vulnerabilities: VulnMode = "auto"
+    nvd_cache: Path | None = None
+    nvd_url: str = NVD_FEED_URL
+    osv_url: str = OSV_API_URL
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -135,6 +146,17 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         default=None,
         help="submit the closure to GitHub's dependency graph (needs contents: write)",
     )
+    p.add_argument(
+        "--vulnerabilities",
+        choices=VULN_MODES,
+        help="scan for known vulnerabilities: auto (default: when a local NVD database exists), true "
+        "(downloading the database when missing), false",
+    )
+    p.add_argument(
+        "--nvd-cache", metavar="DIR", help="cache directory of the NVD database (default: as vulndb update)"
+    )
+    p.add_argument("--nvd-url", metavar="URL", help=f"NVD feeds (default: {NVD_FEED_URL})")
+    p.add_argument("--osv-url", metavar="URL", help=f"OSV API (default: {OSV_API_URL})")
     p.set_defaults(func=run)
 
 
@@ -185,6 +207,10 @@ def options(args: argparse.Namespace, ctx: PullRequestContext) -> RunOptions:
         dependency_graph=boolean("dependency-graph"),
         comment_group=flag("comment-group") or None,
         private_repository=boolean("private-repository"),
+        vulnerabilities=_one_of(choice("vulnerabilities", VULN_MODES), VULN_MODES) or "auto",
+        nvd_cache=Path(flag("nvd-cache")) if flag("nvd-cache") else None,
+        nvd_url=flag("nvd-url") or NVD_FEED_URL,
+        osv_url=flag("osv-url") or OSV_API_URL,
     )
 
 
@@ -229,6 +255,7 @@ class Produced:
 
     sbom: SbomStage | None = None
     store_paths: tuple[str, ...] = ()  # every output built
+    vulnerabilities: VulnStage | None = None
     policy: PolicyStage | None = None
     sign: SignStage | None = None
     diff: DiffStage | None = None
@@ -249,11 +276,11 @@ def stage_sbom(opts: RunOptions) -> SbomStage:
     from ..sbom.supplier import parse_author
 
     author = parse_author(opts.author) if opts.author else None  # a bad author fails before building
-    # a diff against a git ref compares buildtime SBOMs, and the dependency graph wants the sources a
-    # build vendors: assemble the head's buildtime SBOM from this same evaluation
-    with_buildtime = (
-        bool(opts.diff_base) and not str(opts.diff_base).endswith(".json")
-    ) or opts.dependency_graph
+    # a diff against a git ref compares buildtime SBOMs, the dependency graph wants the sources a build
+    # vendors, and vendored dependencies are only in the buildtime closure: assemble the head's
+    # buildtime SBOM from this same evaluation
+    diff_from_git = bool(opts.diff_base) and not str(opts.diff_base).endswith(".json")
+    with_buildtime = diff_from_git or opts.dependency_graph or vuln_settings(opts).enabled
     with actions.group("build and SBOM"):
         made = generate(
             opts.installable,
@@ -268,20 +295,65 @@ def stage_sbom(opts: RunOptions) -> SbomStage:
     return SbomStage(sbom=made.sbom, path=path, outputs=made.outputs, buildtime=made.buildtime)
 
 
-def stage_policy(opts: RunOptions, sbom: Sbom) -> PolicyStage | None:
-    """Load the policy (None: no policy file) and check the SBOM against it."""
-    from ..policy import DEFAULT_POLICY, evaluate, load_policy, render_json
+def load_run_policy(opts: RunOptions) -> Policy | None:
+    """The policy (None: no policy file), with the fail-on override applied."""
+    from ..policy import DEFAULT_POLICY, load_policy
 
     path = opts.policy or (DEFAULT_POLICY if Path(DEFAULT_POLICY).is_file() else None)
     if path is None:
         return None
+    rules = load_policy(path)
+    return replace(rules, fail_on=opts.fail_on) if opts.fail_on else rules
+
+
+def stage_policy(
+    opts: RunOptions, sbom: Sbom, rules: Policy | None, vulnerabilities: VulnStage | None = None
+) -> PolicyStage | None:
+    """Check the SBOM (and the findings of the vulnerability stage) against the policy."""
+    from ..policy import evaluate, render_json
+
+    if rules is None:
+        return None
+    result = vulnerabilities.report.result if vulnerabilities is not None else None
     with actions.group("policy"):
-        rules = load_policy(path)
-        if opts.fail_on:
-            rules = replace(rules, fail_on=opts.fail_on)
-        report = evaluate(rules, sbom)
+        report = evaluate(rules, sbom, vulnerabilities=result.findings if result is not None else None)
     write_atomic(opts.output_dir / "policy.json", render_json(report))
     return PolicyStage(rules=rules, report=report)
+
+
+def vuln_settings(opts: RunOptions) -> VulnSettings:
+    from ..vuln.db import default_cache_dir
+
+    return VulnSettings(
+        opts.vulnerabilities, NvdCache(opts.nvd_cache or default_cache_dir()), opts.nvd_url, opts.osv_url
+    )
+
+
+def stage_vulnerabilities(
+    opts: RunOptions, sbom: SbomStage, policy: Policy | None
+) -> tuple[VulnStage, tuple[str, ...]]:
+    """Scan the head (runtime and buildtime components together) and write the VDR, VEX and JSON into
+    the output directory. A failure is a warning: the report says the scan did not happen."""
+    from ..sbom.merge import merge_closures
+    from ..vuln.pipeline import log_notes, not_scanned, opened_index, scan_sbom, write_files
+
+    settings = vuln_settings(opts)
+    notes: list[str] = []
+    try:
+        with actions.group("vulnerabilities"), opened_index(settings, notes) as index:
+            if index is None:
+                return VulnStage(not_scanned(settings)), ()
+            scanned = merge_closures(sbom.sbom, sbom.buildtime) if sbom.buildtime is not None else sbom.sbom
+            result = scan_sbom(scanned, index, settings, policy, _today(), notes)
+            log_notes(result)
+            files = write_files(opts.output_dir, scanned, result, policy)
+    except NixAttestError as err:
+        return VulnStage(VulnReport(None, f"not scanned: {err}")), (f"vulnerability scan skipped: {err}",)
+    return VulnStage(VulnReport(result), scanned, files), ()
+
+
+def _today() -> dt.date:
+    return dt.datetime.now(dt.timezone.utc).date()
 
 
 def stage_sign(opts: RunOptions, sbom_path: Path) -> SignStage:
@@ -395,12 +467,17 @@ def main_stages(opts: RunOptions, ctx: PullRequestContext) -> Produced:
         sbom = stage_sbom(opts)
         done = replace(done, sbom=sbom)
         done = replace(done, store_paths=sbom.outputs)
-        done = replace(done, policy=stage_policy(opts, sbom.sbom))
+        with actions.group("policy file"):
+            rules = load_run_policy(opts)  # before the scan: its waivers are VEX statements
+        if vuln_settings(opts).mode != "false":
+            vulns, warnings = stage_vulnerabilities(opts, sbom, rules)
+            done = replace(done, vulnerabilities=vulns, warnings=(*done.warnings, *warnings))
+        done = replace(done, policy=stage_policy(opts, sbom.sbom, rules, done.vulnerabilities))
         if opts.dependency_graph:
             done = submitted(opts, sbom, done)
         if opts.sign:
             signature, warnings = signed(opts, sbom, ctx)
-            done = replace(done, sign=signature, warnings=warnings)
+            done = replace(done, sign=signature, warnings=(*done.warnings, *warnings))
     except NixAttestError as err:
         return replace(done, error=err)
     return done
@@ -418,7 +495,29 @@ def diff_with_base(opts: RunOptions, done: Produced) -> Produced:
             done = replace(done, base_policy=_base_policy(done.policy, diff.base))
     except NixAttestError as err:
         return done.warn(f"supply-chain diff skipped: {err}")
-    return done
+    return _base_vulnerabilities(opts, done)
+
+
+def _base_vulnerabilities(opts: RunOptions, done: Produced) -> Produced:
+    """Scan the base too (same database, no second refresh) to tell new, fixed and still present apart."""
+    from ..vuln.pipeline import compare, opened_index, scan_sbom
+
+    stage = done.vulnerabilities
+    if stage is None or stage.report.result is None or done.diff is None:
+        return done
+    settings = replace(vuln_settings(opts), mode="auto")  # the head's scan refreshed the database
+    policy = done.policy.rules if done.policy is not None else None
+    try:
+        with actions.group("vulnerabilities of the base"), opened_index(settings, []) as index:
+            if index is None:
+                return done
+            base = scan_sbom(done.diff.base, index, settings, policy, _today(), ())
+    except NixAttestError as err:
+        return done.warn(f"vulnerabilities of the base not scanned: {err}")
+    report = replace(
+        stage.report, diff=compare(base.findings, stage.report.findings), base_label=opts.diff_base
+    )
+    return replace(done, vulnerabilities=replace(stage, report=report))
 
 
 def _base_policy(policy: PolicyStage | None, base: Sbom) -> PolicyReport | None:
@@ -458,6 +557,7 @@ def report_data(
         diff_head=done.diff.head if done.diff is not None else None,
         diff_base_label=opts.diff_base,
         new_violations=new,
+        vulnerabilities=done.vulnerabilities.report if done.vulnerabilities is not None else None,
         problems=(*errors, *done.warnings),
         links=Links(run_url=ctx.run_url, artifact_name=opts.artifact_name),
     )
@@ -506,9 +606,18 @@ def set_outputs(done: Produced, data: ReportData, comment_url: str | None) -> No
         "reproducible": _reproducible(done.sbom.sbom if done.sbom is not None else None),
         "comment-url": comment_url or "",
         "attestation-urls": "\n".join(b.attestation_url for b in bundles if b.attestation_url),
+        "vulnerabilities": _active_vulnerabilities(done),
     }
     for name, value in values.items():
         actions.set_output(name, value)
+
+
+def _active_vulnerabilities(done: Produced) -> str:
+    """The number of active findings, empty when there was no scan."""
+    stage = done.vulnerabilities
+    if stage is None or stage.report.result is None:
+        return ""
+    return str(len(stage.report.result.active))
 
 
 def _reproducible(sbom: Sbom | None) -> str:

@@ -24,7 +24,7 @@ from ..vuln.formats import FORMAT_NAMES, ScanReport, formats
 from ..vuln.formats.common import summary
 from ..vuln.formats.cyclonedx import render_vex
 from ..vuln.index import NvdIndex
-from ..vuln.kev import load_kev
+from ..vuln.kev import KEV_FILE, load_kev
 from ..vuln.model import FAIL_ON_SEVERITIES, ScanResult
 from ..vuln.scan import scan
 from ..vuln.sources import VulnerabilitySource
@@ -34,7 +34,7 @@ from ..vuln.sources.osv import OSV_API_URL, OsvSource
 from ..vuln.targets import targets
 from ..vuln.waivers import apply_vex_waivers
 from .check import parse_date
-from .vulndb import KEV_FILE, add_cache_arg, cache_from
+from .vulndb import add_cache_arg, cache_from
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

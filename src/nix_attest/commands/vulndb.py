@@ -9,9 +9,7 @@ from pathlib import Path
 from ..fsutil import write_atomic
 from ..github.http import ServiceClient
 from ..vuln.db import NVD_FEED_URL, NvdCache, default_cache_dir, update
-from ..vuln.kev import KEV_URL, fetch_kev, load_kev
-
-KEV_FILE = "kev.json"
+from ..vuln.kev import KEV_FILE, KEV_URL, fetch_kev, load_kev
 
 
 def add_cache_arg(p: argparse.ArgumentParser) -> None:

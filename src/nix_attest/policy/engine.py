@@ -9,6 +9,7 @@ from typing import Any
 from ..sandbox import Limits
 from ..sbom.model import Component, Sbom
 from ..vuln.model import Finding
+from ..vuln.waivers import waiver_matches_finding
 from .builtin import builtin_violations, component_ref, in_scope
 from .cel_rules import CelEvaluator, Scope, render_message
 from .config import Policy
@@ -106,6 +107,9 @@ def evaluate(
             found.extend(_nickel_violations(policy.nickel, components, views, policy.budgets.nickel))
     if policy.vulnerabilities is not None:
         found.extend(vulnerability_violations(policy.vulnerabilities, vulnerabilities))
-    final = apply_waivers(found, policy.waivers, moment.astimezone(dt.timezone.utc).date())
+    vex_used = [w for w in policy.waivers if any(waiver_matches_finding(w, f) for f in vulnerabilities or ())]
+    final = apply_waivers(
+        found, policy.waivers, moment.astimezone(dt.timezone.utc).date(), used_elsewhere=vex_used
+    )
     final.sort(key=_sort_key)
     return PolicyReport(policy.path, tuple(final), policy.fail_on, len(components))

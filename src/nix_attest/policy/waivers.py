@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 
 from .config import Waiver
 from .model import Violation
@@ -37,11 +37,17 @@ def _describe(w: Waiver) -> str:
 
 
 def apply_waivers(
-    violations: Iterable[Violation], waivers: Sequence[Waiver], today: dt.date
+    violations: Iterable[Violation],
+    waivers: Sequence[Waiver],
+    today: dt.date,
+    *,
+    used_elsewhere: Collection[Waiver] = (),
 ) -> list[Violation]:
-    """The violations with ``waived_by`` set where an active waiver matches, plus waiver findings."""
+    """The violations with ``waived_by`` set where an active waiver matches, plus waiver findings.
+    ``used_elsewhere``: waivers that did their job without a violation (a vulnerability waiver whose
+    finding is below the policy's threshold still makes the VEX statement): not reported unused."""
     active = [w for w in waivers if w.expires is None or today <= w.expires]
-    used: set[int] = set()
+    used: set[int] = {i for i, w in enumerate(active) if w in used_elsewhere}
     out: list[Violation] = []
     for v in violations:
         for i, w in enumerate(active):

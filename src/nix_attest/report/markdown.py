@@ -38,6 +38,7 @@ def _compose(data: ReportData, budget: Budget) -> str:
         sections.counts(data),
         sections.problems(data),
         sections.policy(data, budget),
+        sections.vulnerabilities(data, budget),
         sections.reproducibility(data, budget),
         sections.signatures(data),
         sections.diff(data, budget),

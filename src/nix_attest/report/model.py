@@ -9,6 +9,7 @@ from ..attest.model import SignedBundle
 from ..policy.model import PolicyReport, Violation
 from ..sbom.diff import SbomDiff
 from ..sbom.model import OutputCheck, Sbom
+from ..vuln.model import VulnReport
 
 Verdict = Literal["pass", "fail", "error"]
 
@@ -51,5 +52,6 @@ class ReportData:
     diff_head: Sbom | None = None  # the head SBOM the diff was computed on (for the change graph)
     diff_base_label: str | None = None
     new_violations: tuple[Violation, ...] | None = None  # None: base not checked
+    vulnerabilities: VulnReport | None = None  # None: the scan was not asked for
     problems: tuple[str, ...] = ()  # stages that failed or were skipped, one line each
     links: Links = Links()

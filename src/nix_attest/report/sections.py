@@ -10,6 +10,7 @@ from typing import TypeVar
 from ..policy.model import SEVERITIES, Violation
 from ..sbom.diff import ComponentEntry, LicenseChange, VersionChange
 from ..sbom.model import OutputCheck
+from ..vuln.model import SEVERITY_LEVELS, Finding
 from . import md
 from .mermaid import change_graph
 from .model import ReportData
@@ -141,6 +142,83 @@ def policy(data: ReportData, budget: Budget) -> str:
             for v in waived[: budget.folded]
         )
         parts.append(md.details(f"{len(waived)} waived", lines or _more(data, len(waived))))
+    return "\n\n".join(parts)
+
+
+def _vuln_rows(items: Sequence[Finding]) -> str:
+    rows = []
+    for f in items:
+        kev = " · known exploited" if f.advisory.known_exploited else ""
+        score = f" {f.advisory.score:.1f}" if f.advisory.score is not None else ""
+        who = f"{f.name} {f.version}" if f.version else f.name
+        rows.append(
+            (
+                f"**{md.text(f.severity)}**{score}{kev}",
+                md.link(f.id, f.advisory.url),
+                md.code(who),
+                f"{md.text(f.method)} ({md.text(f.confidence)})",
+                md.text(f.fixed_in or "-", 60),
+            )
+        )
+    return _table(("Severity", "Advisory", "Component", "Matched by", "Fixed in"), rows)
+
+
+def _vuln_statements(items: Sequence[Finding]) -> str:
+    lines = []
+    for f in items:
+        a = f.analysis
+        what = "waived" if f.waived else "resolved by a patch"
+        detail = f": {md.text(a.detail, 200)}" if a is not None and a.detail else ""
+        state = f" ({md.text(a.state)})" if a is not None and f.waived else ""
+        lines.append(f"- {md.link(f.id, f.advisory.url)} · {md.code(f.name)}: {what}{state}{detail}")
+    return "\n".join(lines)
+
+
+def vulnerabilities(data: ReportData, budget: Budget) -> str:
+    report = data.vulnerabilities
+    if report is None:
+        return ""
+    if report.result is None:
+        return f"### Vulnerabilities\n\n{md.text(report.note or 'not scanned', 500)}"
+    findings = report.findings
+    active = [f for f in findings if f.active]
+    by_sev = [(s, sum(1 for f in active if f.severity == s)) for s in SEVERITY_LEVELS]
+    counted = ", ".join(f"{n} {s}" for s, n in by_sev if n)
+    title = f"### Vulnerabilities ({len(active)} active" + (f": {counted})" if counted else ")")
+    patched = [f for f in findings if f.resolved]
+    waived = [f for f in findings if f.waived]
+    parts = [title]
+    if report.diff is not None:
+        d = report.diff
+        base = md.code(report.base_label) if report.base_label else "the base"
+        for label, items in (
+            ("New in this PR", d.new),
+            ("Fixed in this PR", d.fixed),
+            ("Still present", d.still),
+        ):
+            if items:
+                parts.append(
+                    f"**{label} ({len(items)})**\n\n" + _listing(data, items, _vuln_rows, budget, "findings")
+                )
+        if not (d.new or d.fixed or d.still):
+            parts.append(f"No active findings here or in {base}.")
+        elif not d.new:
+            parts.append(f"**New in this PR**: none (compared with {base})")
+    elif active:
+        parts.append(_listing(data, active, _vuln_rows, budget, "findings"))
+    else:
+        parts.append("No active findings.")
+    if waived:
+        parts.append(md.details(f"{len(waived)} waived", _vuln_statements(waived[: max(budget.folded, 1)])))
+    if patched:
+        parts.append(
+            md.details(
+                f"{len(patched)} resolved by patches of the derivation",
+                _vuln_statements(patched[: max(budget.folded, 1)]),
+            )
+        )
+    result = report.result
+    parts.append(f"<sub>{md.text(result.database, 300)}</sub>")
     return "\n\n".join(parts)
 
 

@@ -12,6 +12,7 @@ from ..untrusted import json_problem, loads_json
 
 KEV_URL = "https://www.cisa.gov/sites/default/files/feeds/known_exploited_vulnerabilities.json"
 MAX_BYTES = 64 * 1024 * 1024
+KEV_FILE = "kev.json"  # where `vulndb update --kev` stores the catalog in the cache directory
 
 
 def parse_kev(data: Any, source: str) -> frozenset[str]:

@@ -208,5 +208,28 @@ class ScanResult:
         return tuple(f for f in self.findings if f.active)
 
 
+@dataclass(frozen=True)
+class VulnDiff:
+    """Findings keyed by (advisory, component name): the version may change, the component stays."""
+
+    new: tuple[Finding, ...]  # active in the head, not in the base
+    fixed: tuple[Finding, ...]  # active in the base, not in the head (the base's findings)
+    still: tuple[Finding, ...]  # active in both (the head's findings)
+
+
+@dataclass(frozen=True)
+class VulnReport:
+    """What the report shows; ``result`` None: not scanned, ``note`` says why."""
+
+    result: ScanResult | None
+    note: str | None = None
+    diff: VulnDiff | None = None
+    base_label: str | None = None
+
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        return self.result.findings if self.result is not None else ()
+
+
 def sort_findings(findings: list[Finding]) -> list[Finding]:
     return sorted(findings, key=lambda f: (severity_rank(f.severity), f.advisory.id, f.name, f.ref))

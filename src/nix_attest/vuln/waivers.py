@@ -15,7 +15,7 @@ from ..policy.waivers import advisory_matches
 from .model import Analysis, AnalysisState, Finding, Justification
 
 
-def _matches(w: Waiver, f: Finding) -> bool:
+def waiver_matches_finding(w: Waiver, f: Finding) -> bool:
     if w.vulnerability is None or not advisory_matches(w.vulnerability, f.advisory.ids):
         return False
     return w.component is None or fields_match(w.component, f.name, f.version, f.purl, (f.ref,))
@@ -36,7 +36,7 @@ def apply_vex_waivers(
     for f in findings:
         if f.active:
             for i, w in enumerate(active):
-                if _matches(w, f):
+                if waiver_matches_finding(w, f):
                     used.add(i)
                     analysis = Analysis(
                         state=cast(AnalysisState, w.state or "in_triage"),
@@ -51,7 +51,7 @@ def apply_vex_waivers(
     notes = []
     for w in relevant:
         if w.expires is not None and today > w.expires:
-            hit = [f for f in findings if _matches(w, f)]
+            hit = [f for f in findings if waiver_matches_finding(w, f)]
             again = f": {len(hit)} finding(s) are active again" if hit else ""
             notes.append(f"the waiver for {w.vulnerability} expired on {w.expires.isoformat()}{again}")
     notes += [
