@@ -59,7 +59,7 @@ for module in $MODULES; do
   : > "$OUT/$name.txt"
   grep -vE ': (killed|timeout)$' "$OUT/$name.results" | while read -r mutant status; do
     echo "## ${mutant%:} ($status)" >>"$OUT/$name.txt"
-    (cd "$scratch" && "$ROOT/.venv/bin/mutmut" show "${mutant%:}" 2>/dev/null | grep '^[-+] ') >>"$OUT/$name.txt" || true
+    (cd "$scratch" && "$ROOT/.venv/bin/mutmut" show "${mutant%:}" 2>/dev/null | grep -E '^[-+]' | grep -vE '^(---|\+\+\+) ') >>"$OUT/$name.txt" || true
   done
   pct=$(( total > 0 ? 100 * killed / total : 0 ))
   line="$module: $killed of $total mutants killed or timed out ($pct %) in $(( $(date +%s) - started )) s"

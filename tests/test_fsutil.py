@@ -202,3 +202,35 @@ def test_links_to_regular_files_and_directories_are_refused(tmp_path: Path) -> N
     assert not (tmp_path / "nowhere").exists()
     with pytest.raises(OutputError, match="it is a directory"):
         write_atomic(tmp_path, "x")
+
+
+def test_the_half_written_file_is_hidden_and_never_matches_the_targets_glob(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While the data is written, the directory holds a dot-file ending in .tmp: a reader globbing
+    ``*.json`` (an artifact upload, a watcher) never picks up a partial SBOM."""
+    seen: list[str] = []
+    real_fsync = os.fsync
+
+    def look(fd: int) -> None:
+        seen.extend(p.name for p in tmp_path.iterdir())
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", look)
+    write_atomic(tmp_path / "sbom.json", "{}")
+    assert len(seen) == 1
+    assert seen[0].startswith(".sbom.json.") and seen[0].endswith(".tmp"), seen
+    assert not list(tmp_path.glob("*.json.*")) and [p.name for p in tmp_path.iterdir()] == ["sbom.json"]
+
+
+def test_a_device_that_cannot_be_opened_is_one_error_line(tmp_path: Path) -> None:
+    try:
+        os.close(os.open("/dev/tty", os.O_WRONLY))
+        pytest.skip("this process has a terminal")
+    except OSError:
+        pass
+    link = tmp_path / "out.json"
+    link.symlink_to("/dev/tty")
+    with pytest.raises(OutputError) as info:
+        write_atomic(link, "x")
+    assert str(info.value) == f"cannot write {link}: No such device or address"

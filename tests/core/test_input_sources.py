@@ -7,11 +7,12 @@ from __future__ import annotations
 import json
 import subprocess
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from nix_attest.cli import main
+
+from .test_sbom_nix import props, store_query
 
 pytestmark = pytest.mark.nix
 
@@ -31,18 +32,6 @@ FLAKE = """{
     in { packages.${system}.default = app; };
 }
 """
-
-
-def store_query(flag: str, path: str) -> list[str]:
-    out = subprocess.run(["nix-store", "-q", flag, path], check=True, capture_output=True, text=True).stdout
-    return out.split()
-
-
-def props(c: dict[str, Any]) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {}
-    for p in c.get("properties", []):
-        out.setdefault(p["name"], []).append(p["value"])
-    return out
 
 
 def test_buildtime_sbom_lists_input_sources_like_nix(tmp_path: Path) -> None:

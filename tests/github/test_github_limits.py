@@ -29,3 +29,12 @@ def test_bytes_limit_never_splits_a_character() -> None:
 
 def test_note_longer_than_the_limit_is_dropped() -> None:
     assert truncate("abcdef", 3, "too long a note") == "abc"
+
+
+def test_characters_not_bytes_by_default() -> None:
+    """A comment's limit counts characters: 'é' is one, though it is two bytes in UTF-8."""
+    assert truncate("é" * 100, 10, "!") == "é" * 9 + "!"
+
+
+def test_a_note_exactly_the_limit_is_kept() -> None:
+    assert truncate("abcdef", 3, "xyz") == "xyz"

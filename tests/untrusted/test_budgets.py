@@ -5,7 +5,6 @@ expression or a non-terminating contract is one line naming the rule, exit 2, ne
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import stat
@@ -14,6 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
+from helpers.hostile import write_sbom
 
 from nix_attest.cli import main
 from nix_attest.errors import PolicyFileError
@@ -22,17 +22,6 @@ from nix_attest.policy.load import load_policy
 from nix_attest.policy.nickel_rules import BoundedRunner, read_nickel_policy
 from nix_attest.sandbox import BudgetExceeded, Limits, Progress, run_limited
 
-SBOM = {
-    "bomFormat": "CycloneDX",
-    "specVersion": "1.6",
-    "version": 1,
-    "metadata": {
-        "component": {"type": "application", "name": "app", "bom-ref": "/nix/store/" + "0" * 32 + "-app"}
-    },
-    "components": [
-        {"type": "library", "name": f"lib{i}", "bom-ref": f"/nix/store/{i:032d}-lib{i}"} for i in range(3)
-    ],
-}
 LIST = "[" + ",".join(str(i) for i in range(40)) + "]"
 SLOW_CEL = f"{LIST}.map(a, {LIST}.map(b, {LIST}.map(c, {LIST}.map(d, {LIST}.map(e, a + e))))).size() > 0"
 BIG_CEL = f"{LIST}.map(a, {LIST}.map(b, {LIST}.map(c, {LIST}.map(d, {LIST})))).size() > 0"
@@ -42,7 +31,7 @@ LOOP = "let rec loop = fun x => loop (x + 1) in loop 0"
 def check(tmp_path: Path, policy: str, name: str = "p.yaml") -> tuple[int, float]:
     """``nix-attest check`` of a small SBOM against ``policy``: exit code and seconds taken."""
     sbom = tmp_path / "sbom.json"
-    sbom.write_text(json.dumps(SBOM))
+    write_sbom(sbom, "lib0", "lib1", "lib2")
     path = tmp_path / name
     path.write_text(policy)
     started = time.monotonic()

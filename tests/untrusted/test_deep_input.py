@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
+from helpers.hostile import small_sbom
 
 from nix_attest.cli import main
 from nix_attest.errors import InputError
@@ -16,8 +17,6 @@ from nix_attest.github.context import pull_request_context
 from nix_attest.untrusted import MAX_DEPTH, TooDeep, exceeds_depth, loads_json
 
 VECTORS = Path(__file__).resolve().parents[1] / "data" / "sigstore-vectors"
-SBOM_HEAD = {"bomFormat": "CycloneDX", "specVersion": "1.6", "version": 1}
-ROOT = {"type": "application", "name": "app", "bom-ref": "/nix/store/00000000000000000000000000000000-app"}
 
 
 def nested(depth: int, kind: str = "list") -> str:
@@ -25,7 +24,7 @@ def nested(depth: int, kind: str = "list") -> str:
 
 
 def sbom_with(extra: str) -> str:
-    doc = json.dumps({**SBOM_HEAD, "metadata": {"component": ROOT}, "components": []})
+    doc = json.dumps(small_sbom())
     return doc[:-1] + ', "x": ' + extra + "}"
 
 
@@ -48,7 +47,7 @@ def test_deep_json_inputs(depth: int, kind: str, tmp_path: Path, capsys: pytest.
     policy = tmp_path / "p.yaml"
     policy.write_text("fail-on: error\n")
     good_sbom = tmp_path / "good.json"
-    good_sbom.write_text(json.dumps({**SBOM_HEAD, "metadata": {"component": ROOT}, "components": []}))
+    good_sbom.write_text(json.dumps(small_sbom()))
     cases: list[tuple[list[str], int]] = [
         (["check", str(sbom), "--policy", str(policy)], 2),
         (["check", str(deep), "--policy", str(policy)], 2),
@@ -131,7 +130,7 @@ def test_hostile_yaml_policy(
     policy = tmp_path / "p.yaml"
     policy.write_text(text)
     sbom = tmp_path / "sbom.json"
-    sbom.write_text(json.dumps({**SBOM_HEAD, "metadata": {"component": ROOT}, "components": []}))
+    sbom.write_text(json.dumps(small_sbom()))
     code, err = run_cli(["check", str(sbom), "--policy", str(policy)], capsys)
     assert code == 2, err
     assert re.search(problem, err), err
@@ -145,5 +144,5 @@ def test_aliases_within_budget_still_work(tmp_path: Path, capsys: pytest.Capture
         "    - name: bad\n      reason: *why\n"
     )
     sbom = tmp_path / "sbom.json"
-    sbom.write_text(json.dumps({**SBOM_HEAD, "metadata": {"component": ROOT}, "components": []}))
+    sbom.write_text(json.dumps(small_sbom()))
     assert main(["check", str(sbom), "--policy", str(policy)]) == 0, capsys.readouterr().err

@@ -10,24 +10,15 @@ import re
 from pathlib import Path
 
 import pytest
+from helpers.hostile import write_sbom
 
 from nix_attest.cli import main
 from nix_attest.policy.nickel_imports import find_imports
 
-SBOM = {
-    "bomFormat": "CycloneDX",
-    "specVersion": "1.6",
-    "version": 1,
-    "metadata": {
-        "component": {"type": "application", "name": "app", "bom-ref": "/nix/store/" + "0" * 32 + "-app"}
-    },
-    "components": [{"type": "library", "name": "lib1", "bom-ref": "/nix/store/" + "1" * 32 + "-lib1"}],
-}
-
 
 def run_check(policy: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
     sbom = policy.parent.parent / "sbom.json"
-    sbom.write_text(json.dumps(SBOM))
+    write_sbom(sbom, "lib1")
     code = main(["check", str(sbom), "--policy", str(policy), "--format", "json"])
     captured = capsys.readouterr()
     return code, captured.out, captured.err
