@@ -109,7 +109,7 @@ def test_action_end_to_end(
     assert upload.ran and upload.uses is not None and upload.uses.startswith("actions/upload-artifact@")
     assert upload.with_["name"] == "nix-attest-demo"
     produced = sorted(p.name for p in Path(upload.with_["path"]).iterdir())
-    assert produced == ["diff.json", "policy.json", "report.md", "sbom.cdx.json"]
+    assert produced == ["diff.json", "policy.json", "report.md", "run.json", "sbom.cdx.json"]
     # job summary: verdict, counts, the violation and the diff against the PR base
     summary = result.summary
     assert "## ❌ nix-attest: **fail** · `.#default`" in summary

@@ -13,6 +13,13 @@ Attestations (``add_attestation``) are listed as the REST API does (docs: "List 
 ``127.0.0.1``, like GitHub's pre-signed storage host) and serves the bundle Snappy-compressed
 (``application/x-snappy``), as GitHub's storage does.
 
+Workflow run artifacts (``add_artifact``, docs: "List workflow run artifacts", "Download an
+artifact"): ``GET /repos/{owner}/{repo}/actions/runs/{run_id}/artifacts`` lists them (``total_count``,
+``artifacts`` with ``id``, ``name``, ``size_in_bytes``, ``expired``, ``workflow_run``; paged), and
+``GET /repos/{owner}/{repo}/actions/artifacts/{id}/zip`` answers 302 with a pre-signed ``Location`` on
+the storage host (``blob_url``), which serves the zip without a token. Pull requests (``add_pull``):
+``GET /repos/{owner}/{repo}/pulls/{number}`` with ``head.sha`` and ``head.repo.full_name``.
+
 Dependency snapshots (``POST /repos/{owner}/{repo}/dependency-graph/snapshots``) are validated against
 the documented request schema (``snapshot_schema.py``, date-time format checked): 422 with the first
 problem when invalid, else 201 ``{"id", "created_at", "result": "SUCCESS", "message"}``; a
@@ -22,9 +29,11 @@ problem when invalid, else 201 ``{"id", "created_at", "result": "SUCCESS", "mess
 from __future__ import annotations
 
 import base64
+import io
 import json
 import re
 import threading
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -90,6 +99,51 @@ class FakeGitHub:
     no_attestations_read: set[str] = field(default_factory=set)  # tokens without `attestations: read`
     max_per_page: int = 100  # GitHub's cap on per_page; lower it to force pagination
     snapshots: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (OWNER/REPO, body)
+    artifacts: list[dict[str, Any]] = field(default_factory=list)  # run artifacts, with "zip" bytes
+    pulls: dict[tuple[str, int], dict[str, Any]] = field(default_factory=dict)  # (OWNER/REPO, n) -> PR
+
+    def add_artifact(
+        self,
+        repository: str,
+        run_id: int,
+        name: str,
+        files: dict[str, bytes] | bytes,
+        *,
+        expired: bool = False,
+    ) -> dict[str, Any]:
+        """An artifact of a workflow run: ``files`` zipped as upload-artifact does (or a raw archive)."""
+        if isinstance(files, bytes):
+            archive = files
+        else:
+            buf = io.BytesIO()
+            with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+                for member, data in files.items():
+                    zf.writestr(member, data)
+            archive = buf.getvalue()
+        with self.lock:
+            self.next_id += 1
+            record = {
+                "id": self.next_id,
+                "name": name,
+                "size_in_bytes": len(archive),
+                "expired": expired,
+                "repository": repository,
+                "workflow_run": {"id": run_id},
+                "zip": archive,
+            }
+            self.artifacts.append(record)
+        return record
+
+    def add_pull(self, repository: str, number: int, head_sha: str, head_repository: str) -> None:
+        self.pulls[(repository.lower(), number)] = {
+            "number": number,
+            "state": "open",
+            "head": {"sha": head_sha, "ref": "patch", "repo": {"full_name": head_repository}},
+            "base": {"ref": "main", "repo": {"full_name": repository}},
+        }
+
+    def artifact_blob_requests(self) -> list[Recorded]:
+        return [r for r in self.requests if r.path.startswith("/artifact-blobs/")]
 
     def add_attestation(
         self,
@@ -149,6 +203,10 @@ class FakeGitHub:
 _REPO_ATTESTATIONS = re.compile(r"^/repos/([^/]+)/([^/]+)/attestations/sha256:([0-9a-f]{64})$")
 _ORG_ATTESTATIONS = re.compile(r"^/orgs/([^/]+)/attestations/sha256:([0-9a-f]{64})$")
 _BLOB = re.compile(r"^/blobs/(\d+)$")
+_ARTIFACT_BLOB = re.compile(r"^/artifact-blobs/(\d+)$")
+_RUN_ARTIFACTS = re.compile(r"^/repos/([^/]+/[^/]+)/actions/runs/(\d+)/artifacts$")
+_ARTIFACT_ZIP = re.compile(r"^/repos/([^/]+/[^/]+)/actions/artifacts/(\d+)/zip$")
+_PULL = re.compile(r"^/repos/([^/]+/[^/]+)/pulls/(\d+)$")
 _SAS = "sv=2025-01-05&se=2030-01-01&sig=c2lnbmF0dXJl"  # a pre-signed URL's query, as storage hosts use
 _ISSUE_COMMENTS = re.compile(r"^/repos/([^/]+)/([^/]+)/issues/(\d+)/comments$")
 _COMMENT = re.compile(r"^/repos/([^/]+)/([^/]+)/issues/comments/(\d+)$")
@@ -203,6 +261,18 @@ def make_handler(state: FakeGitHub) -> type[BaseHTTPRequestHandler]:
             if m and self.command == "GET":  # the storage host: pre-signed URL, no token needed
                 self._blob(int(m.group(1)))
                 return
+            m = _ARTIFACT_BLOB.match(split.path)
+            if m and self.command == "GET":
+                found = [a for a in state.artifacts if a["id"] == int(m.group(1))]
+                if not found:
+                    self._send(404, {"message": "BlobNotFound"})
+                    return
+                self.send_response(200)
+                self.send_header("Content-Type", "application/zip")
+                self.send_header("Content-Length", str(len(found[0]["zip"])))
+                self.end_headers()
+                self.wfile.write(found[0]["zip"])
+                return
             auth = self.headers.get("Authorization", "")
             token = auth.removeprefix("Bearer ").strip()
             login = state.login_for(token) if token else None
@@ -216,6 +286,8 @@ def make_handler(state: FakeGitHub) -> type[BaseHTTPRequestHandler]:
                     self._send(403, {"message": "Resource not accessible by personal access token"})
                     return
                 self._attestations(split.path, parse_qs(split.query))
+                return
+            if self.command == "GET" and self._actions_and_pulls(split.path, parse_qs(split.query)):
                 return
             if split.path == "/user":
                 if token.startswith("ghs_"):
@@ -309,6 +381,40 @@ def make_handler(state: FakeGitHub) -> type[BaseHTTPRequestHandler]:
                 extra = f"&predicate_type={wanted}" if wanted else ""
                 headers["Link"] = f'<{state.url}{path}?per_page={per_page}&after={cursor}{extra}>; rel="next"'
             self._send(200, {"attestations": entries}, headers)
+
+        def _actions_and_pulls(self, path: str, query: dict[str, list[str]]) -> bool:
+            m = _RUN_ARTIFACTS.match(path)
+            if m:
+                repo, run_id = m.group(1).lower(), int(m.group(2))
+                found = [
+                    {k: v for k, v in a.items() if k not in ("zip", "repository")}
+                    for a in state.artifacts
+                    if a["repository"].lower() == repo and a["workflow_run"]["id"] == run_id
+                ]
+                per_page = min(int(query.get("per_page", ["30"])[0]), state.max_per_page)
+                page = int(query.get("page", ["1"])[0])
+                headers = {}
+                if page * per_page < len(found):
+                    nxt = f"{state.url}{path}?per_page={per_page}&page={page + 1}"
+                    headers["Link"] = f'<{nxt}>; rel="next"'
+                chunk = found[(page - 1) * per_page : page * per_page]
+                self._send(200, {"total_count": len(found), "artifacts": chunk}, headers)
+                return True
+            m = _ARTIFACT_ZIP.match(path)
+            if m:
+                ident = int(m.group(2))
+                repo = m.group(1).lower()
+                if not any(a["id"] == ident and a["repository"].lower() == repo for a in state.artifacts):
+                    self._send(404, {"message": "Not Found"})
+                    return True
+                self._send(302, None, {"Location": f"{state.blob_url}/artifact-blobs/{ident}?{_SAS}"})
+                return True
+            m = _PULL.match(path)
+            if m:
+                pr = state.pulls.get((m.group(1).lower(), int(m.group(2))))
+                self._send(200 if pr else 404, pr or {"message": "Not Found"})
+                return True
+            return False
 
         def _blob(self, index: int) -> None:
             if index >= len(state.attestations):

@@ -6,20 +6,27 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import InputError
 from ..fsutil import write_atomic
 from ..github import actions
 from ..github.auth import resolve_token
-from ..github.comment import marker, upsert_comment
+from ..github.comment import marker, marker_for, upsert_comment
 from ..github.context import pull_request_context
 from ..github.http import GitHubClient
+from ..github.run_record import RUN_RECORD, loads_run_record
 from ..report.compare import new_violations
+from ..report.diffjson import loads_diff
 from ..report.markdown import render_comment, render_summary
 from ..report.model import Counts, Links, ReportData
 from ..report.policyjson import load_policy_report
 from ..sbom.diff import diff_sboms
-from ..sbom.read import load_sbom
+from ..sbom.read import load_sbom, loads_sbom
+
+if TYPE_CHECKING:
+    from ..github.workflow_run import WorkflowRun
+    from ..policy import Policy
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -37,6 +44,23 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--body-file", metavar="FILE", help="a Markdown report (e.g. report.md from `nix-attest run`)"
     )
     src.add_argument("--sbom", metavar="FILE", help="render the report from this SBOM (CycloneDX JSON)")
+    src.add_argument(
+        "--workflow-run",
+        action="store_true",
+        help="in a workflow_run workflow: comment on the fork pull request of the run that triggered it, "
+        "re-rendered from its artifacts' SBOM and diff, the policy re-checked with --policy",
+    )
+    p.add_argument(
+        "--policy",
+        metavar="FILE",
+        help="with --workflow-run: the policy to check the PR's SBOM with (the base branch's file)",
+    )
+    p.add_argument(
+        "--artifact-prefix",
+        default="nix-attest",
+        metavar="PREFIX",
+        help="with --workflow-run: artifacts whose names start with this (nix-attest)",
+    )
     p.add_argument("--check-json", metavar="FILE", help="policy report from `nix-attest check --format json`")
     p.add_argument("--base-sbom", metavar="FILE", help="base SBOM for the supply-chain diff (same --closure)")
     p.add_argument("--base-check-json", metavar="FILE", help="the base's policy report: lists new violations")
@@ -52,6 +76,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.workflow_run:
+        return comment_workflow_run(args)
+    if args.policy:
+        raise InputError("--policy is for --workflow-run (use --check-json with --sbom)")
     ctx = pull_request_context()
     repository = args.repository or ctx.repository
     number = args.pr or ctx.number
@@ -110,3 +138,107 @@ def run(args: argparse.Namespace) -> int:
     if result.url:
         actions.set_output("comment-url", result.url)
     return 0
+
+
+# -- the fork-safe workflow_run mode ---------------------------------------------------------------------
+
+SBOM_FILE = "sbom.cdx.json"
+DIFF_FILE = "diff.json"
+# what is read from a PR run's artifact, and how much of it; report.md and policy.json are not read:
+# the comment is rendered here, the verdict comes from the base branch's policy
+WANTED = {SBOM_FILE: 64 * 2**20, DIFF_FILE: 16 * 2**20, RUN_RECORD: 64 * 1024}
+
+
+def comment_workflow_run(args: argparse.Namespace) -> int:
+    """Comment on a fork PR from the trusted ``workflow_run`` workflow: artifacts as data, re-rendered."""
+    from ..github.workflow_run import download_artifact, read_workflow_run, run_artifacts, unpack
+    from ..policy import load_policy
+
+    run = read_workflow_run(os.environ)
+    if run.event != "pull_request":
+        actions.notice(f"run {run.id} was not for a pull request ({run.event or 'no event'}): no comment")
+        return 0
+    if not run.from_fork:
+        actions.notice(f"run {run.id} is for a pull request from {run.repository} itself: it comments itself")
+        return 0
+    policy = load_policy(args.policy) if args.policy else None  # bad policy: exit 2 before any request
+    token = resolve_token(os.environ)
+    if not token:
+        raise InputError("no GitHub token: set the github-token input, GITHUB_TOKEN or GH_TOKEN")
+    urls: list[str] = []
+    with GitHubClient(token=token) as client:
+        artifacts = run_artifacts(client, run, args.artifact_prefix)
+        if not artifacts:
+            actions.notice(
+                f"run {run.id} ({run.conclusion or 'not concluded'}) left no {args.artifact_prefix}* "
+                "artifact (cancelled, or stopped before the upload): no comment"
+            )
+            return 0
+        for artifact in artifacts:
+            source = f"artifact {artifact.name}"
+            files = unpack(download_artifact(client, run, artifact), WANTED, source=source)
+            if SBOM_FILE not in files:
+                actions.warning(f"{source} has no {SBOM_FILE} (the run stopped before the SBOM): skipped")
+                continue
+            number, data, mark = _rerender(client, run, files, policy, source, artifact.name)
+            body = render_comment(data, mark)
+            if args.output:
+                write_atomic(args.output, body)
+            if not args.no_summary:
+                actions.append_summary(render_summary(data))
+            result = upsert_comment(client, run.repository, number, body, mark)
+            if result.warning:
+                actions.warning(result.warning)
+                continue
+            sys.stdout.write(f"comment {result.action} on #{number} ({artifact.name}): {result.url or ''}\n")
+            if result.url:
+                urls.append(result.url)
+    actions.set_output("comment-url", "\n".join(urls))
+    return 0
+
+
+def _rerender(
+    client: GitHubClient,
+    run: WorkflowRun,
+    files: dict[str, bytes],
+    policy: Policy | None,
+    source: str,
+    artifact_name: str,
+) -> tuple[int, ReportData, str]:
+    """The validated PR number, the report rendered from the artifact's data (the verdict from
+    ``policy``) and the comment marker the PR run would have used."""
+    from ..github.identity import use_identity
+    from ..github.workflow_run import pull_request_number
+    from ..policy import evaluate
+
+    sbom = loads_sbom(_utf8(files[SBOM_FILE], source), source=f"{source}: {SBOM_FILE}")
+    record = None
+    if RUN_RECORD in files:
+        record = loads_run_record(files[RUN_RECORD], source=f"{source}: {RUN_RECORD}")
+    number = pull_request_number(client, run, record.pull_request if record else None)
+    installable = record.installable if record else sbom.meta.installable
+    key = record.comment_key if record else use_identity(installable, "fork-safe", env={}).key
+    diff = None
+    if DIFF_FILE in files:
+        diff = loads_diff(files[DIFF_FILE], source=f"{source}: {DIFF_FILE}")
+    report = evaluate(policy, sbom) if policy is not None else None
+    data = ReportData(
+        installable=installable,
+        label=record.label if record else None,
+        verdict=report.verdict if report is not None else "pass",
+        counts=Counts.from_sbom(sbom),
+        policy=report,
+        reproducibility=sbom.meta.reproducibility,
+        diff=diff,
+        diff_head=sbom if diff is not None else None,
+        diff_base_label=diff.base_label if diff is not None else None,
+        links=Links(run_url=run.html_url, artifact_name=artifact_name),
+    )
+    return number, data, marker_for(key)
+
+
+def _utf8(data: bytes, source: str) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{source}: {SBOM_FILE} is not UTF-8 (byte {exc.start})") from exc

@@ -28,6 +28,7 @@ from ..github.context import PullRequestContext, pull_request_context
 from ..github.dependency_graph import SubmitResult, context_from_env, snapshot, submit_snapshot
 from ..github.http import GitHubClient
 from ..github.identity import UseIdentity, claim_artifact_name, use_identity
+from ..github.run_record import RUN_RECORD, RunRecord, dumps_run_record
 from ..nix.installable import reject_option_like
 from ..policy import Policy
 from ..policy.model import FAIL_ON_LEVELS, FailOn, PolicyReport
@@ -649,6 +650,9 @@ def identify(opts: RunOptions, ctx: PullRequestContext) -> tuple[RunOptions, Use
         actions.warning(f"artifact name {wanted!r} was already used in this job: uploading as {name!r}")
     actions.set_output("artifact-name", name)
     actions.set_output("output-dir", str(opts.output_dir))
+    # for the fork-safe workflow_run workflow: name the comment as this run would, claim the PR
+    record = RunRecord(opts.installable, use.key, use.label, opts.pr)
+    write_atomic(opts.output_dir / RUN_RECORD, dumps_run_record(record))
     return replace(opts, artifact_name=name), use
 
 

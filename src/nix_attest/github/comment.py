@@ -27,8 +27,8 @@ FORK_WARNING = (
     "nix-attest cannot comment on this pull request: the token is read-only "
     "(403 Resource not accessible by integration, usual for pull requests from forks); "
     "the job summary and the report artifact are still written; to comment on fork PRs, "
-    "upload the report and post it from a separate `workflow_run` workflow "
-    "(see workflows-examples/fork-safe-comment.yml)"
+    "set comment: never for forks and comment from a `workflow_run` workflow that re-renders the "
+    "artifact (see workflows-examples/fork-safe-comment.yml)"
 )
 
 Action = Literal["created", "updated", "unchanged", "skipped"]

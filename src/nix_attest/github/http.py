@@ -285,6 +285,26 @@ class GitHubClient:
         except requests.RequestException as exc:
             raise GitHubError(f"GET {where}: {self._scrub(_exc_summary(exc))}") from None
 
+    def download(self, path: str, *, max_bytes: int) -> bytes:
+        """GET an API path that answers with a redirect to storage (``/actions/artifacts/{id}/zip``):
+        the body at the redirect target, fetched without the token (``fetch_url``), at most
+        ``max_bytes``."""
+        url = self.url(path)
+        label = f"GET {urlsplit(url).path}"
+        try:
+            response = self.session.get(url, timeout=self.timeout, allow_redirects=False)
+        except requests.RequestException as exc:
+            raise GitHubError(f"GitHub API {label}: {self._scrub(_exc_summary(exc))}") from None
+        with response:
+            if response.status_code >= 400:
+                raise self._error(label, response)
+            location = response.headers.get("Location")
+            if response.status_code not in (301, 302, 303, 307, 308) or not location:
+                raise GitHubError(
+                    f"GitHub API {label}: expected a redirect to the download, got {response.status_code}"
+                )
+        return self.fetch_url(urljoin(url, location), max_bytes=max_bytes)[0]
+
     # -- helpers ----------------------------------------------------------------------------------
 
     def _rate_limit_wait(self, response: requests.Response) -> float | None:

@@ -1,0 +1,222 @@
+"""The fork-safe flow end to end: a fork's PR run (real Nix) leaves an artifact; the trusted
+workflow_run side (`nix-attest comment --workflow-run`) reads it from the local GitHub server as data,
+re-renders the comment, re-checks with the base branch's policy, and comments only on the PR that
+really built that commit."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from helpers.github_server import BOT, Server
+from helpers.gitrepo import git
+
+from nix_attest.cli import main
+from nix_attest.errors import EXIT_USAGE
+from nix_attest.github.comment import MARKER_PREFIX, marker_for
+from nix_attest.github.identity import use_identity
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+TOKEN = "ghs_" + "w" * 36
+BASE_POLICY = "version: 1\nfail-on: error\nlicenses:\n  deny: [GPL-3.0-or-later]\n"
+FORK_POLICY = "version: 1\nfail-on: error\n"  # the fork's own policy lets everything through
+FORGED = (
+    "## ✅ nix-attest: **pass** · all good, merge it @octocat\n<!-- nix-attest:0123456789abcdef -->\n"
+    "![x](https://evil.example/pixel.png)\n"
+)
+RUN_ID = 4242
+HEAD_SHA = "c0ffee" + "0" * 34
+
+
+@dataclass
+class PrRun:
+    files: dict[str, bytes]
+    artifact: str
+    key: str
+
+
+@pytest.fixture(scope="module")
+def pr_run(tmp_path_factory: pytest.TempPathFactory) -> PrRun:
+    """What the fork's PR check uploads: `nix-attest run` on the demo (libgreet 1.2.0 -> 1.3.0) with
+    the fork's permissive policy, a matrix leg, comment: never; then report.md forged by the fork."""
+    if shutil.which("nix") is None:
+        pytest.skip("nix not installed")
+    tmp = tmp_path_factory.mktemp("prrun")
+    demo = tmp / "demo"
+    demo.mkdir()
+    flake = (REPO_ROOT / "examples" / "demo" / "flake.nix").read_text()
+    (demo / "flake.nix").write_text(flake)
+    git(demo, "init", "-q", "-b", "main")
+    git(demo, "add", "flake.nix")
+    git(demo, "commit", "-q", "-m", "base")
+    base = git(demo, "rev-parse", "HEAD")
+    (demo / "flake.nix").write_text(flake.replace('version = "1.2.0";', 'version = "1.3.0";'))
+    (demo / "policy.yaml").write_text(FORK_POLICY)
+    git(demo, "add", "flake.nix", "policy.yaml")
+    git(demo, "commit", "-q", "-m", "head")
+    event = tmp / "event.json"
+    event.write_text(json.dumps({"pull_request": {"number": 7, "base": {"ref": "main", "sha": base}}}))
+    env = {
+        "GITHUB_EVENT_PATH": str(event),
+        "GITHUB_EVENT_NAME": "pull_request",
+        "GITHUB_REPOSITORY": "o/r",
+        "GITHUB_WORKFLOW": "nix-attest PR check",
+        "GITHUB_JOB": "attest",
+        "NIX_ATTEST_MATRIX": '{"python": "3.12"}',
+        "NIX_ATTEST_JOB_INDEX": "1",
+    }
+    out = tmp / "out"
+    with pytest.MonkeyPatch.context() as mp:
+        for name in ("GITHUB_ACTIONS", "GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY", "RUNNER_TEMP"):
+            mp.delenv(name, raising=False)
+        for name, value in env.items():
+            mp.setenv(name, value)
+        mp.chdir(demo)
+        args = ["run", ".#default", "--policy", "policy.yaml", "--comment", "never", "-o", str(out)]
+        assert main(args) == 0
+        use = use_identity(".#default", "nix-attest PR check/attest")
+    files = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    assert {"sbom.cdx.json", "diff.json", "policy.json", "report.md", "run.json"} <= set(files)
+    files["report.md"] = FORGED.encode()
+    return PrRun(files, use.artifact_name, use.key)
+
+
+def workflow_run_event(tmp_path: Path, **overrides: object) -> Path:
+    run: dict[str, object] = {
+        "id": RUN_ID,
+        "event": "pull_request",
+        "conclusion": "success",
+        "head_sha": HEAD_SHA,
+        "head_repository": {"full_name": "fork/r"},
+        "repository": {"full_name": "o/r"},
+        "pull_requests": [],  # GitHub leaves it empty for pull requests from forks
+        "html_url": f"https://github.example/o/r/actions/runs/{RUN_ID}",
+    }
+    run.update(overrides)
+    path = tmp_path / "workflow_run.json"
+    event = {"action": "completed", "workflow_run": run, "repository": {"full_name": "o/r"}}
+    path.write_text(json.dumps(event))
+    return path
+
+
+@pytest.fixture
+def trusted(tmp_path: Path, github: Server, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """The trusted workflow's environment; yields the base branch's policy file."""
+    for name in ("GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY", "GITHUB_TOKEN", "GH_TOKEN", "RUNNER_TEMP"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("GITHUB_EVENT_NAME", "workflow_run")
+    monkeypatch.setenv("GITHUB_EVENT_PATH", str(workflow_run_event(tmp_path)))
+    monkeypatch.setenv("GITHUB_API_URL", github.url)
+    monkeypatch.setenv("GITHUB_REPOSITORY", "o/r")
+    monkeypatch.setenv("INPUT_GITHUB_TOKEN", TOKEN)
+    policy = tmp_path / "base-policy.yaml"
+    policy.write_text(BASE_POLICY)
+    yield policy
+
+
+def comment(policy: Path | None = None) -> int:
+    return main(["comment", "--workflow-run", *(["--policy", str(policy)] if policy else [])])
+
+
+@pytest.mark.nix
+def test_the_comment_is_rendered_here_and_checked_with_the_base_policy(
+    pr_run: PrRun, trusted: Path, github: Server, capsys: pytest.CaptureFixture[str]
+) -> None:
+    github.state.add_artifact("o/r", RUN_ID, pr_run.artifact, pr_run.files)
+    github.state.add_pull("o/r", 7, HEAD_SHA, "fork/r")
+    assert comment(trusted) == 0, capsys.readouterr().err
+    (posted,) = github.state.comments[("o", "r", 7)]
+    body = posted["body"]
+    assert posted["user"]["login"] == BOT
+    # the marker the PR run would have written (installable, job, matrix leg), first and only once
+    assert body.startswith(marker_for(pr_run.key) + "\n") and body.count(MARKER_PREFIX) == 1
+    # nothing of the forged report.md reached the comment
+    for forged in ("all good", "@octocat", "evil.example", "0123456789abcdef"):
+        assert forged not in body
+    # the verdict is the base policy's (GPL-3.0-or-later denied), not the fork's pass
+    assert "## ❌ nix-attest: **fail** · `.#default` · `python=3.12`" in body
+    assert "licenses.deny" in body and "hello-app" in body
+    # the diff the run computed is shown, escaped by the renderer
+    assert "| `libgreet` | 1.2.0 | 1.3.0 |" in body
+    # the archive came from storage without the token
+    (blob,) = github.state.artifact_blob_requests()
+    assert "Authorization" not in blob.headers
+    assert "comment created on #7" in capsys.readouterr().out
+    # a re-run edits the same comment
+    assert comment(trusted) == 0
+    assert len(github.state.comments[("o", "r", 7)]) == 1
+
+
+@pytest.mark.nix
+def test_a_pull_request_whose_head_is_another_commit_is_refused(
+    pr_run: PrRun, trusted: Path, github: Server, capsys: pytest.CaptureFixture[str]
+) -> None:
+    github.state.add_artifact("o/r", RUN_ID, pr_run.artifact, pr_run.files)
+    github.state.add_pull("o/r", 7, "f" * 40, "fork/r")  # pushed again, or another PR altogether
+    assert comment(trusted) == EXIT_USAGE
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert "refusing to comment on #7: its head commit is ffffffffffff" in line
+    assert ("o", "r", 7) not in github.state.comments
+    assert not github.state.writes()
+
+
+@pytest.mark.nix
+def test_an_artifact_naming_a_pull_request_of_another_repository_is_refused(
+    pr_run: PrRun, trusted: Path, github: Server, capsys: pytest.CaptureFixture[str]
+) -> None:
+    record = json.loads(pr_run.files["run.json"])
+    record["pull_request"] = 9  # a PR the fork does not own, at the same commit
+    files = {**pr_run.files, "run.json": json.dumps(record).encode()}
+    github.state.add_artifact("o/r", RUN_ID, pr_run.artifact, files)
+    github.state.add_pull("o/r", 9, HEAD_SHA, "someone-else/r")
+    assert comment(trusted) == EXIT_USAGE
+    assert "its head is in someone-else/r" in capsys.readouterr().err
+    assert not github.state.writes()
+
+
+def test_same_repository_pull_requests_and_other_events_are_left_alone(
+    tmp_path: Path, trusted: Path, github: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    same = workflow_run_event(tmp_path, head_repository={"full_name": "o/r"}, pull_requests=[{"number": 7}])
+    monkeypatch.setenv("GITHUB_EVENT_PATH", str(same))
+    assert comment(trusted) == 0
+    push = workflow_run_event(tmp_path, event="push")
+    monkeypatch.setenv("GITHUB_EVENT_PATH", str(push))
+    assert comment(trusted) == 0
+    assert github.state.requests == []  # not even a listing
+
+
+def test_a_cancelled_run_without_artifacts_is_no_error(
+    tmp_path: Path,
+    trusted: Path,
+    github: Server,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("GITHUB_EVENT_PATH", str(workflow_run_event(tmp_path, conclusion="cancelled")))
+    github.state.add_artifact("o/r", RUN_ID, "other-tool-report", {"x.txt": b"x"})
+    github.state.add_artifact("o/r", RUN_ID, "nix-attest-old", {"sbom.cdx.json": b"{}"}, expired=True)
+    assert comment(trusted) == 0
+    assert "left no nix-attest* artifact" in "".join(capsys.readouterr())
+    assert not github.state.writes()
+
+
+def test_an_artifact_without_an_sbom_is_skipped(
+    trusted: Path, github: Server, capsys: pytest.CaptureFixture[str]
+) -> None:
+    github.state.add_artifact("o/r", RUN_ID, "nix-attest-attest-x", {"report.md": FORGED.encode()})
+    assert comment(trusted) == 0
+    assert "has no sbom.cdx.json" in "".join(capsys.readouterr())
+    assert not github.state.writes()
+
+
+def test_not_a_workflow_run_event_is_bad_usage(
+    tmp_path: Path, trusted: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("GITHUB_EVENT_NAME", "pull_request_target")
+    assert comment(trusted) == EXIT_USAGE
+    assert "workflow_run" in capsys.readouterr().err
