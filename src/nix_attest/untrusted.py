@@ -52,3 +52,14 @@ def json_problem(exc: ValueError) -> str:
     if isinstance(exc, TooDeep):
         return str(exc)
     return f"not JSON: {exc}"
+
+
+def loads_input_json(text: str | bytes, source: str) -> Any:
+    """:func:`loads_json` for an input a user or a pull request gave: nested too deep or not JSON is
+    :class:`~nix_attest.errors.InputError` (exit 2) naming ``source``."""
+    from .errors import InputError
+
+    try:
+        return loads_json(text)
+    except ValueError as exc:
+        raise InputError(f"{source} is {json_problem(exc)}") from exc

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from action_runner import ActionRun, Job, prepare_action, run_action
 from helpers.github_server import BOT, Server
-from helpers.gitrepo import git
+from helpers.gitrepo import demo_pull_request
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "ghs_" + "k" * 36
@@ -36,19 +36,7 @@ def workspace(tmp_path: Path) -> tuple[Path, str]:
     if shutil.which("nix") is None:
         pytest.skip("nix not installed")
     ws = tmp_path / "ws"
-    demo = ws / "demo"
-    demo.mkdir(parents=True)
-    flake = (REPO_ROOT / "examples" / "demo" / "flake.nix").read_text()
-    assert 'version = "1.2.0";' in flake
-    (demo / "flake.nix").write_text(flake)
-    git(demo, "init", "-q", "-b", "main")
-    git(demo, "add", "flake.nix")
-    git(demo, "commit", "-q", "-m", "base")
-    base = git(demo, "rev-parse", "HEAD")
-    (demo / "flake.nix").write_text(flake.replace('version = "1.2.0";', 'version = "1.3.0";'))
-    (demo / "policy.yaml").write_text(POLICY)
-    git(demo, "add", "flake.nix", "policy.yaml")
-    git(demo, "commit", "-q", "-m", "head")
+    base = demo_pull_request(ws / "demo", POLICY)
     return ws, base
 
 

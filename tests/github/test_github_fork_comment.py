@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from helpers.github_server import BOT, Server
-from helpers.gitrepo import git
+from helpers.gitrepo import demo_pull_request
 
 from nix_attest.cli import main
 from nix_attest.errors import EXIT_USAGE
@@ -47,17 +47,7 @@ def pr_run(tmp_path_factory: pytest.TempPathFactory) -> PrRun:
         pytest.skip("nix not installed")
     tmp = tmp_path_factory.mktemp("prrun")
     demo = tmp / "demo"
-    demo.mkdir()
-    flake = (REPO_ROOT / "examples" / "demo" / "flake.nix").read_text()
-    (demo / "flake.nix").write_text(flake)
-    git(demo, "init", "-q", "-b", "main")
-    git(demo, "add", "flake.nix")
-    git(demo, "commit", "-q", "-m", "base")
-    base = git(demo, "rev-parse", "HEAD")
-    (demo / "flake.nix").write_text(flake.replace('version = "1.2.0";', 'version = "1.3.0";'))
-    (demo / "policy.yaml").write_text(FORK_POLICY)
-    git(demo, "add", "flake.nix", "policy.yaml")
-    git(demo, "commit", "-q", "-m", "head")
+    base = demo_pull_request(demo, FORK_POLICY)
     event = tmp / "event.json"
     event.write_text(json.dumps({"pull_request": {"number": 7, "base": {"ref": "main", "sha": base}}}))
     env = {

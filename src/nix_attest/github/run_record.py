@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass
 
 from ..errors import InputError
-from ..untrusted import TooDeep, loads_json
+from ..untrusted import loads_input_json
 
 RUN_RECORD = "run.json"
 FORMAT = 1
@@ -44,12 +44,7 @@ def dumps_run_record(record: RunRecord) -> str:
 
 def loads_run_record(data: bytes, *, source: str = RUN_RECORD) -> RunRecord:
     """Parse and bound an untrusted ``run.json``; anything out of shape is exit 2 naming the field."""
-    try:
-        doc = loads_json(data)
-    except TooDeep as exc:
-        raise InputError(f"{source} is {exc}") from exc
-    except ValueError as exc:
-        raise InputError(f"{source} is not JSON") from exc
+    doc = loads_input_json(data, source)
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise InputError(f"{source} is not a nix-attest run record (format {FORMAT})")
     installable = _text(doc, "installable", MAX_INSTALLABLE, source)

@@ -7,7 +7,7 @@ from typing import Any
 
 from ..errors import InputError
 from ..sbom.diff import ComponentEntry, LicenseChange, SbomDiff, VersionChange
-from ..untrusted import TooDeep, loads_json
+from ..untrusted import loads_input_json
 
 
 def _entry(e: ComponentEntry) -> dict[str, Any]:
@@ -50,12 +50,7 @@ MAX_TEXT = 1000
 def loads_diff(data: bytes | str, *, source: str = "diff.json") -> SbomDiff:
     """Read a diff written by :func:`dumps_diff`, e.g. from a pull request's artifact: every field is
     checked and bounded (it is data from a possibly hostile run; the renderer escapes it)."""
-    try:
-        doc = loads_json(data)
-    except TooDeep as exc:
-        raise InputError(f"{source} is {exc}") from exc
-    except ValueError as exc:
-        raise InputError(f"{source} is not JSON") from exc
+    doc = loads_input_json(data, source)
     if not isinstance(doc, dict):
         raise InputError(f"{source} is not a nix-attest diff")
     sizes = doc.get("runtime_closure_size")
