@@ -118,8 +118,12 @@ def test_listing_errors(github: Server) -> None:  # noqa: F811
     assert candidate.raw is None and candidate.problem is not None
     assert candidate.problem.startswith("fetching its bundle_url failed: GET http://localhost:")
     assert "sig=" not in candidate.problem  # the pre-signed query is not repeated
-    with pytest.raises(InputError):
-        AttestationScope(repository="octo")
+    for bad in ("octo", "octo/..", "../widgets", "octo/widgets/x", "octo/wid gets"):
+        with pytest.raises(InputError, match="--repository must be OWNER/REPO"):
+            AttestationScope(repository=bad)  # a dot segment would move the request to another API path
+    for bad in ("..", ".", "octo/x", ""):
+        with pytest.raises(InputError, match="--owner must be an organization name"):
+            AttestationScope(owner=bad)
     with pytest.raises(InputError):
         AttestationScope(repository="a/b", owner="a")
 

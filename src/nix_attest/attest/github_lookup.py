@@ -28,7 +28,7 @@ from ..github.http import (
 )
 from .candidates import MAX_BUNDLE_BYTES, Candidate, Lookup
 
-_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
+_NAME = re.compile(r"^(?!\.\.?$)[A-Za-z0-9_.-]+$")  # GitHub's characters; "." and ".." are no names
 PER_PAGE = 100
 MAX_CANDIDATES = 1000  # as gh's --limit maximum: a digest with more is misuse, not a deployment
 MAX_PAGES = 50  # 1,000 candidates in pages of 20 or more; a server that keeps offering more is looping
