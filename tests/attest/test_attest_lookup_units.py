@@ -290,3 +290,19 @@ def test_resource_bounds_of_the_lookup(
     assert len(found.candidates) == 3 and len(github.state.attestation_requests()) == 2
     problem = found.candidates[0].problem
     assert problem is not None and problem.endswith("the response is larger than 100 bytes")
+
+
+def test_a_bundle_url_on_the_api_host_that_redirects_elsewhere_loses_the_token(github: Server) -> None:  # noqa: F811
+    """The token goes to the API host only: a bundle_url there may get it, the host it redirects to not."""
+    github.state.users["ghp_" + "t" * 36] = "reader"
+    github.state.add_attestation("octo/widgets", json.dumps(_bundle(DIGEST)), inline=False)
+    github.state.bundle_base = f"{github.url}/moved"
+    target = f"{github.state.blob_url}/blobs/0?sv=1&sig=c2ln"
+    github.state.faults.append(Fault(302, headers={"Location": target}, path="/moved/"))
+    with GitHubClient(github.url, "ghp_" + "t" * 36, retries=0) as client:
+        found = list_attestations(client, AttestationScope(repository="octo/widgets"), DIGEST)
+    (candidate,) = found.candidates
+    assert candidate.raw is not None and json.loads(candidate.raw) == _bundle(DIGEST)
+    moved, blob = [r for r in github.state.requests if r.path.startswith(("/moved/", "/blobs/"))]
+    assert moved.headers["Authorization"] == "Bearer ghp_" + "t" * 36  # the API host itself
+    assert blob.headers["Host"].startswith("localhost:") and "Authorization" not in blob.headers

@@ -94,6 +94,7 @@ class FakeGitHub:
     next_id: int = 1000
     url: str = ""
     blob_url: str = ""  # the "storage host" of bundle_url (another origin)
+    bundle_base: str | None = None  # set: bundle_url points here instead of blob_url (e.g. a redirector)
     lock: threading.Lock = field(default_factory=threading.Lock)
     attestations: list[StoredAttestation] = field(default_factory=list)
     no_attestations_read: set[str] = field(default_factory=set)  # tokens without `attestations: read`
@@ -371,7 +372,8 @@ def make_handler(state: FakeGitHub) -> type[BaseHTTPRequestHandler]:
                 {
                     "bundle": a.bundle if a.inline else None,
                     "repository_id": a.repository_id,
-                    "bundle_url": f"{state.blob_url}/blobs/{state.attestations.index(a)}?{_SAS}",
+                    "bundle_url": f"{state.bundle_base or state.blob_url}/blobs/{state.attestations.index(a)}"
+                    f"?{_SAS}",
                 }
                 for a in page
             ]
