@@ -79,12 +79,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     where.add_argument(
         "--repository",
         metavar="OWNER/REPO",
-        help="repository that must have signed; without BUNDLE, where to look the attestations up",
+        help="repository whose workflow must have signed; without BUNDLE, where to look the attestations up",
     )
     where.add_argument(
         "--owner",
         metavar="ORG",
-        help="the signer must be a repository of ORG; without BUNDLE, look up ORG's attestations",
+        help="the signer (and its workflow) must be a repository of ORG; without BUNDLE, look up ORG's "
+        "attestations",
     )
     p.add_argument(
         "--bundle-dir",
@@ -111,7 +112,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     p.add_argument("--format", choices=("text", "json"), default="text", help="output format on stdout")
     p.add_argument("--output", metavar="FILE", help="also write the JSON result to FILE")
-    p.add_argument("--workflow", metavar="PATH", help="signer workflow, e.g. .github/workflows/release.yml")
+    p.add_argument(
+        "--workflow",
+        metavar="PATH",
+        help="signer workflow: release.yml or .github/workflows/release.yml (of --repository / --owner), or "
+        "OWNER/REPO/.github/workflows/x.yml (e.g. a reusable workflow of another repository)",
+    )
     p.add_argument("--ref", metavar="REF", help="git ref of the signing run, e.g. refs/heads/main or v1.2.0")
     ident = p.add_mutually_exclusive_group()
     ident.add_argument("--cert-identity", metavar="ID", help="exact certificate identity (SAN)")
