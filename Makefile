@@ -13,6 +13,7 @@ test: setup
 bench: setup
 	.venv/bin/python bench/sbom_scale.py
 	.venv/bin/python bench/policy_scale.py
+	.venv/bin/python bench/vuln_scale.py
 
 # Mutation testing of the security-relevant modules (mutmut; slow, CPU-heavy: on demand, not in CI).
 # MODULES="fsutil github/limits" limits it; results in out/mutation/, survivors explained in docs/testing.md.

@@ -83,7 +83,9 @@ def main() -> int:
     base.mkdir(parents=True, exist_ok=True)
     version = subprocess.run(
         [str(python), "-c", "import platform; print(platform.python_version())"],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.strip()
     try:
         floor = statistics.median(
@@ -123,9 +125,21 @@ def main() -> int:
             started = time.perf_counter()
             timed([str(python), "-m", "venv", str(venv)], env3, job3)
             timed(
-                [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "--require-hashes",
-                 "--only-binary", ":all:", "--no-deps", "-r", str(REPO_ROOT / "requirements" / "action.txt")],
-                env3, job3,
+                [
+                    str(venv / "bin" / "python"),
+                    "-m",
+                    "pip",
+                    "install",
+                    "-q",
+                    "--require-hashes",
+                    "--only-binary",
+                    ":all:",
+                    "--no-deps",
+                    "-r",
+                    str(REPO_ROOT / "requirements" / "action.txt"),
+                ],
+                env3,
+                job3,
             )
             baseline = time.perf_counter() - started
     finally:
@@ -140,8 +154,10 @@ def main() -> int:
     row("cold    empty caches, from PyPI", cold)
     row("cache   unpack + install.sh", restored, f"; unpack {unpack:.2f} s, {packed_mb:.0f} MB packed")
     row("second  install.sh in the same job (min of 5)", second)
-    print(f"environment {size / 2**20:.0f} MB; first `nix-attest --version` after cold {first_run:.2f} s, "
-          f"after restore {restored_run:.2f} s")
+    print(
+        f"environment {size / 2**20:.0f} MB; first `nix-attest --version` after cold {first_run:.2f} s, "
+        f"after restore {restored_run:.2f} s"
+    )
     if baseline is not None:
         row("before  python3 -m venv + pip install of the lock", baseline, f"; {baseline / cold:.1f}x cold")
     print()

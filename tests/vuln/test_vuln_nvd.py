@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import gzip
+import random
 from pathlib import Path
 
 import pytest
 from helpers.nvd_data import DATA, real_cves, write_feed
 
 from nix_attest.errors import InputError
-from nix_attest.nix.versions import compare_release, compare_versions
+from nix_attest.nix.versions import _compare_release, compare_release, compare_versions
 from nix_attest.vuln.cpe import parse_cpe
 from nix_attest.vuln.index import NvdIndex, write_index
 from nix_attest.vuln.model import CpeId, Target
@@ -62,6 +63,17 @@ def test_release_order_is_nix_order_with_trailing_zeros_equal(a: str, b: str, ni
     assert compare_versions(a, b) == nix
     assert compare_release(a, b) == release
     assert compare_release(b, a) == -release
+
+
+def test_numeric_fast_path_agrees_with_the_general_rule() -> None:
+    rng = random.Random(10)
+
+    def version() -> str:
+        return ".".join(str(rng.choice([0, 0, 1, 2, 9, 10, 11])) for _ in range(rng.randrange(1, 5)))
+
+    for _ in range(5000):
+        a, b = version(), version()
+        assert compare_release(a, b) == _compare_release(a, b), (a, b)
 
 
 def test_cpe_parsing_unescapes_and_rejects_garbage() -> None:

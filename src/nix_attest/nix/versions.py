@@ -49,8 +49,33 @@ def compare_versions(a: str, b: str) -> int:
     return _compare(components(a), components(b))
 
 
+_NUMERIC = re.compile(r"[0-9]+(?:\.[0-9]+)*")
+
+
 @lru_cache(maxsize=262144)
+def _numeric_key(version: str) -> tuple[int, ...] | None:
+    """``1.2.0`` -> ``(1, 2)`` for purely numeric dotted versions (most of them), else None."""
+    if not _NUMERIC.fullmatch(version):
+        return None
+    parts = [int(x) for x in version.split(".")]
+    while parts and parts[-1] == 0:
+        parts.pop()
+    return tuple(parts)
+
+
 def compare_release(a: str, b: str) -> int:
+    """Like :func:`compare_versions`, except that a missing component facing a number counts as ``0``,
+    so trailing zero components are equal: Nix orders ``153.0 < 153.0.0``, which made a package at
+    ``153.0`` look inside a range ending ``< 153.0.0`` (a known vulnix false positive). Facing a letter
+    or ``pre``, a missing component stays Nix's empty one (``1.0pre1 < 1.0 < 1.0a``)."""
+    ka, kb = _numeric_key(a), _numeric_key(b)
+    if ka is not None and kb is not None:  # numeric only: a tuple comparison says the same, faster
+        return (ka > kb) - (ka < kb)
+    return _compare_release(a, b)
+
+
+@lru_cache(maxsize=262144)
+def _compare_release(a: str, b: str) -> int:
     """Like :func:`compare_versions`, except that a missing component facing a number counts as ``0``,
     so trailing zero components are equal: Nix orders ``153.0 < 153.0.0``, which made a package at
     ``153.0`` look inside a range ending ``< 153.0.0`` (a known vulnix false positive). Facing a letter

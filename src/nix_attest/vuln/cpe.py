@@ -13,6 +13,7 @@ _SPLIT = re.compile(r"(?<!\\):")
 _ESCAPE = re.compile(r"\\(.)")
 _PARTS = ("a", "o", "h")
 _PLAIN = re.compile(r"[A-Za-z0-9._-]*")
+_PLAIN_FIELDS = re.compile(r"[A-Za-z0-9._\-*:]*")  # fields joined by ":" that need no escape
 _UNSAFE = re.compile(r"([^A-Za-z0-9._-])")
 
 
@@ -36,6 +37,9 @@ class Cpe:
 
         fields = (self.part, self.vendor, self.product, self.version, self.update, ANY, ANY, ANY)
         tail = (self.target_sw, self.target_hw, ANY)
+        plain = ":".join((*fields, *tail))
+        if _PLAIN_FIELDS.fullmatch(plain):  # the common case: nothing to escape
+            return "cpe:2.3:" + plain
         return "cpe:2.3:" + ":".join(esc(f) if i > 0 else f for i, f in enumerate((*fields, *tail)))
 
     def with_version(self, version: str) -> Cpe:

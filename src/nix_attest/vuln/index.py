@@ -2,16 +2,17 @@
 
 Layout of the file (little-endian, one file so that it is replaced atomically)::
 
-    b"NXAVIDX1"
-    u64 n, header JSON        {"format": 1, "built": ..., "count": N, "feeds": {...}}
-    u64 n, product table JSON {product: [first posting, count], ...}
-    u64 n, postings           uint32 record numbers, grouped by product
+    b"NXAVIDX2"
+    u64 n, header JSON        {"format": 2, "built": ..., "count": N, "feeds": {...}}
+    u64 n, product table JSON {product: [offset, length] in the product blob, ...}
+    u64 n, product blob       per product, a JSON list [[record number, [CPE match, ...]], ...]
     u64 n, offsets            uint64 x (N + 1) into the record blob
     record blob               one compact JSON record per CVE (see ``nvdfeed``), sorted by id
 
-Loading reads the header, the product table and two arrays (no record is parsed); a scan parses only the
-records of the products it looks up. A record is listed under every product named by one of its
-vulnerable CPE matches: only those can produce a finding.
+A record is listed under every product named by one of its vulnerable CPE matches (only those can
+produce a finding), with those matches: a scan first checks a component against them (vendor, part,
+version range) and parses the whole record, to evaluate its configurations, only when one applies.
+Loading reads the header, the product table and the offsets; nothing else is parsed until looked up.
 """
 
 from __future__ import annotations
@@ -20,17 +21,19 @@ import json
 import mmap
 import struct
 from array import array
+from collections import OrderedDict
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from ..errors import InputError
 from ..fsutil import write_atomic
 from .nvdfeed import Compact
 
-MAGIC = b"NXAVIDX1"
-FORMAT = 1
+MAGIC = b"NXAVIDX2"
+FORMAT = 2
 _U64 = struct.Struct("<Q")
+ENTRY_CACHE = 64  # products whose parsed entries are kept
 
 
 def merge(records: Iterable[Compact]) -> dict[str, Compact]:
@@ -45,34 +48,52 @@ def merge(records: Iterable[Compact]) -> dict[str, Compact]:
     return {k: v for k, v in merged.items() if not v.get("x")}
 
 
+def vulnerable_matches(record: Compact) -> dict[str, list[list[Any]]]:
+    """The record's vulnerable CPE matches by product (each once)."""
+    out: dict[str, list[list[Any]]] = {}
+    for config in record.get("c") or ():
+        for node in config[2]:
+            for m in node[2]:
+                if m[0]:
+                    entries = out.setdefault(m[3], [])
+                    if m not in entries:
+                        entries.append(m)
+    return out
+
+
 def products_of(record: Compact) -> set[str]:
-    return {m[3] for config in record.get("c") or () for node in config[2] for m in node[2] if m[0]}
+    return set(vulnerable_matches(record))
+
+
+def _dumps(value: Any) -> bytes:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def encode(records: dict[str, Compact], header: dict[str, Any]) -> bytes:
     ids = sorted(records)
     blobs: list[bytes] = []
     offsets = array("Q", [0])
-    by_product: dict[str, list[int]] = {}
+    by_product: dict[str, list[list[Any]]] = {}
     total = 0
     for n, cve_id in enumerate(ids):
         rec = records[cve_id]
-        blob = json.dumps(rec, separators=(",", ":"), ensure_ascii=False).encode()
+        blob = _dumps(rec)
         blobs.append(blob)
         total += len(blob)
         offsets.append(total)
-        for product in products_of(rec):
-            by_product.setdefault(product, []).append(n)
-    postings = array("I")
+        for product, entries in vulnerable_matches(rec).items():
+            by_product.setdefault(product, []).append([n, entries])
     table: dict[str, list[int]] = {}
+    product_blobs: list[bytes] = []
+    position = 0
     for product in sorted(by_product):
-        numbers = by_product[product]
-        table[product] = [len(postings), len(numbers)]
-        postings.extend(numbers)
+        blob = _dumps(by_product[product])
+        table[product] = [position, len(blob)]
+        product_blobs.append(blob)
+        position += len(blob)
     head = json.dumps({**header, "format": FORMAT, "count": len(ids)}, sort_keys=True).encode()
-    table_json = json.dumps(table, separators=(",", ":"), ensure_ascii=False).encode()
     parts = [MAGIC]
-    for section in (head, table_json, postings.tobytes(), offsets.tobytes()):
+    for section in (head, _dumps(table), b"".join(product_blobs), offsets.tobytes()):
         parts += [_U64.pack(len(section)), section]
     parts += blobs
     return b"".join(parts)
@@ -109,30 +130,29 @@ class NvdIndex:
                 f"the NVD index {path} is damaged or from another version ({exc}); "
                 "run nix-attest vulndb update"
             ) from None
-        self._cache: dict[int, Compact] = {}
 
     def _load(self) -> None:
         m = self._map
         if m[: len(MAGIC)] != MAGIC:
             raise ValueError("bad magic")
         pos = len(MAGIC)
-        sections: list[bytes] = []
+        bounds: list[tuple[int, int]] = []
         for _ in range(4):
             (size,) = _U64.unpack_from(m, pos)
             pos += _U64.size
             if pos + size > len(m):
                 raise ValueError("truncated")
-            sections.append(m[pos : pos + size])
+            bounds.append((pos, pos + size))
             pos += size
-        self.header: dict[str, Any] = json.loads(sections[0])
+        self.header: dict[str, Any] = json.loads(m[slice(*bounds[0])])
         if self.header.get("format") != FORMAT:
             raise ValueError(f"format {self.header.get('format')}")
-        self._products: dict[str, list[int]] = json.loads(sections[1])
-        self._postings = array("I")
-        self._postings.frombytes(sections[2])
+        self._products: dict[str, list[int]] = json.loads(m[slice(*bounds[1])])
+        self._product_base = bounds[2][0]
         self._offsets = array("Q")
-        self._offsets.frombytes(sections[3])
+        self._offsets.frombytes(m[slice(*bounds[3])])
         self._base = pos
+        self._entries: OrderedDict[str, list[tuple[int, list[list[Any]]]]] = OrderedDict()
         if len(self._offsets) != int(self.header["count"]) + 1:
             raise ValueError("offset table does not match the count")
 
@@ -153,22 +173,31 @@ class NvdIndex:
     def products(self) -> int:
         return len(self._products)
 
+    def entries(self, product: str) -> list[tuple[int, list[list[Any]]]]:
+        """For each record with a vulnerable CPE match naming ``product``: its number and those
+        matches (parsed once per product)."""
+        found = self._entries.get(product)
+        if found is not None:
+            self._entries.move_to_end(product)
+            return found
+        where = self._products.get(product)
+        if where is None:
+            return []
+        start = self._product_base + where[0]
+        found = [(int(n), matches) for n, matches in json.loads(self._map[start : start + where[1]])]
+        self._entries[product] = found
+        if len(self._entries) > ENTRY_CACHE:  # bounded: a closure names thousands of products
+            self._entries.popitem(last=False)
+        return found
+
     def candidates(self, product: str) -> tuple[int, ...]:
         """Numbers of the records with a vulnerable CPE match naming ``product``."""
-        entry = self._products.get(product)
-        if entry is None:
-            return ()
-        first, count = entry
-        return tuple(self._postings[first : first + count])
+        return tuple(n for n, _ in self.entries(product))
 
     def record(self, n: int) -> Compact:
-        rec = self._cache.get(n)
-        if rec is None:
-            start = self._base + self._offsets[n]
-            end = self._base + self._offsets[n + 1]
-            rec = json.loads(self._map[start:end])
-            self._cache[n] = rec
-        return rec
+        """Record ``n``, parsed (not cached: callers keep what they need)."""
+        start = self._base + self._offsets[n]
+        return cast(Compact, json.loads(self._map[start : self._base + self._offsets[n + 1]]))
 
     def records(self) -> Iterable[Compact]:
         for n in range(len(self)):

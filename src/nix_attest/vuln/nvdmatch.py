@@ -147,6 +147,16 @@ def _evaluate(record: Compact, s: _Subject, env: Environment) -> list[Any] | Non
     return None
 
 
+def _only_or(record: Compact) -> bool:
+    for op, negate, nodes in record.get("c") or ():
+        if (op == "AND" and len(nodes) > 1) or negate:
+            return False
+        for node_op, node_negate, matches in nodes:
+            if node_negate or (node_op == "AND" and len(matches) > 1):
+                return False
+    return True
+
+
 def describe_match(m: list[Any]) -> str:
     criteria = Cpe(m[1], m[2], m[3], m[4], m[5], m[6]).formatted()
     bounds = [f"{op} {v}" for op, v in ((">=", m[7]), (">", m[8]), ("<=", m[9]), ("<", m[10])) if v]
@@ -191,14 +201,20 @@ class NvdMatcher:
 
     def match(self, target: Target) -> list[Finding]:
         found: dict[str, Finding] = {}
+        seen: set[int] = set()
         for s in self._subjects(target):
-            for n in self.index.candidates(s.cpe.product):
-                record = self.index.record(n)
-                if record["id"] in found:
+            for n, matches in self.index.entries(s.cpe.product):
+                if n in seen:
                     continue  # already matched through a better identifier
-                hit = _evaluate(record, s, self.env)
+                applies = next((m for m in matches if _about(m, s) and _in_range(m, s.version)), None)
+                if applies is None:
+                    continue  # none of its vulnerable matches names this component at this version
+                record = self.index.record(n)
+                # only OR nodes: the applying match is enough; AND/negated nodes need the whole tree
+                hit = applies if _only_or(record) else _evaluate(record, s, self.env)
                 if hit is None:
                     continue
+                seen.add(n)
                 adv = self._advisories.get(n)
                 if adv is None:
                     adv = self._advisories[n] = advisory(record)
