@@ -77,3 +77,50 @@ def test_workflow_forms_that_name_the_signer(cert: Certificate, workflow: str) -
     assert f"workflow https://github.com/{WORKFLOW}@refs/heads/main" in check(
         cert, repository="octo/widgets", workflow=workflow
     )
+
+
+def _cert_signed_by(job_workflow_ref: str, repository: str = "octo/widgets") -> Certificate:
+    """A run of ``repository`` whose signing workflow is ``job_workflow_ref`` (a reusable workflow)."""
+    claims = {
+        "iss": GITHUB_OIDC_ISSUER,
+        "sub": f"repo:{repository}:ref:refs/heads/main",
+        "job_workflow_ref": job_workflow_ref,
+        "repository": repository,
+        "ref": "refs/heads/main",
+    }
+    return CertificateAuthority.create().issue(ec.generate_private_key(ec.SECP256R1()).public_key(), claims)
+
+
+@pytest.mark.parametrize(
+    ("signer", "policy", "expected"),
+    [
+        ("evil/tools/.github/workflows/s.yml", {"repository": "octo/widgets"}, "of octo/widgets"),
+        ("octo/widgets-evil/.github/workflows/s.yml", {"repository": "octo/widgets"}, "of octo/widgets"),
+        ("octo/shared/.github/workflows/s.yml", {"repository": "octo/widgets"}, "of octo/widgets"),
+        ("evil/tools/.github/workflows/s.yml", {"owner": "octo"}, "of octo"),
+        ("octo-evil/tools/.github/workflows/s.yml", {"owner": "octo"}, "of octo"),
+        ("evil/tools/.github/workflows/s.yml", {"repository": "octo/widgets", "workflow": "s.yml"},
+         "of octo/widgets"),
+        ("octo/widgets", {"repository": "octo/widgets"}, "of octo/widgets"),  # no workflow file at all
+        ("octo/shared/.github/workflows/s.yml", {"owner": "octo"}, None),
+        ("OCTO/Widgets/.github/workflows/s.yml", {"repository": "octo/widgets"}, None),
+        ("evil/tools/.github/workflows/s.yml",
+         {"repository": "octo/widgets", "workflow": "evil/tools/.github/workflows/s.yml"}, None),
+        ("evil/tools/.github/workflows/s.yml",
+         {"repository": "octo/widgets", "identity": "https://github.com/evil/tools/.github/workflows/s.yml@v1"},
+         None),
+        ("evil/tools/.github/workflows/s.yml", {"repository": "octo/widgets", "identity_regexp": ".*"}, None),
+    ],
+)  # fmt: skip
+def test_the_signer_workflow_belongs_to_the_repository_or_owner_unless_pinned(
+    signer: str, policy: dict[str, str], expected: str | None
+) -> None:
+    cert = _cert_signed_by(f"{signer}@v1")
+    if expected is None:
+        check(cert, **policy)
+        return
+    with pytest.raises(IdentityMismatch) as caught:
+        check(cert, **policy)
+    assert str(caught.value).startswith(
+        f"signer workflow is https://github.com/{signer}@v1, expected a workflow {expected} ("
+    )

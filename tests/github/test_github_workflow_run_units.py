@@ -58,7 +58,7 @@ def test_broken_and_duplicated_archives_are_refused() -> None:
 
 
 def test_run_record_round_trip_and_bounds() -> None:
-    record = RunRecord(".#default", ".#default|W/j|{\"python\":\"3.12\"}", "python=3.12", 7)
+    record = RunRecord(".#default", '.#default|W/j|{"python":"3.12"}', "python=3.12", 7)
     assert loads_run_record(dumps_run_record(record).encode()) == record
     good = json.loads(dumps_run_record(record))
     for field, bad in (
