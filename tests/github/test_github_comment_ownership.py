@@ -35,3 +35,28 @@ def test_is_ours() -> None:
     assert not is_ours({**mine, "body": f" {MARK}"}, MARK, BOT)
     assert not is_ours({**mine, "body": None}, MARK, BOT)
     assert not is_ours({"body": f"{MARK}\nx"}, MARK, BOT)
+
+
+def test_results_carry_the_comment_id_and_url(github: Server, sleeps: list[float]) -> None:
+    """What the action outputs as comment-url, for each of created, unchanged and updated."""
+    gh = GitHubClient(github.url, TOKEN, sleep=sleeps.append, timeout=5)
+    created = upsert_comment(gh, "o/r", 5, "report", MARK)
+    stored = github.state.comments[("o", "r", 5)][0]
+    assert (created.comment_id, created.url) == (stored["id"], stored["html_url"])
+    unchanged = upsert_comment(gh, "o/r", 5, "report", MARK)
+    assert (unchanged.action, unchanged.comment_id, unchanged.url) == (
+        "unchanged",
+        stored["id"],
+        stored["html_url"],
+    )
+    updated = upsert_comment(gh, "o/r", 5, "report v2", MARK)
+    assert (updated.action, updated.comment_id, updated.url) == ("updated", stored["id"], stored["html_url"])
+    assert [r.method for r in github.state.writes()] == ["POST", "PATCH"]
+
+
+def test_an_oversized_report_ends_with_the_truncation_note(github: Server, sleeps: list[float]) -> None:
+    gh = GitHubClient(github.url, TOKEN, sleep=sleeps.append, timeout=5)
+    upsert_comment(gh, "o/r", 5, "x" * 70_000, MARK)
+    body = github.state.comments[("o", "r", 5)][0]["body"]
+    assert len(body) == 65_536
+    assert body.startswith(f"{MARK}\nxxx") and body.endswith("xxx\n\n_(truncated: see the job summary)_\n")

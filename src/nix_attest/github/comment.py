@@ -78,7 +78,7 @@ def token_author(client: GitHubClient) -> str:
 def with_marker(body: str, mark: str) -> str:
     """Our marker on the first line (always: a marker elsewhere in the body proves nothing), then the
     body made inert (no mentions, references or HTML comments from data), cut to GitHub's limit."""
-    rest = body.removeprefix(f"{mark}\n") if body.startswith(f"{mark}\n") else body
+    rest = body.removeprefix(f"{mark}\n")
     text = f"{mark}\n{inert(rest)}"
     return truncate(text, MAX_COMMENT_CHARS, "\n\n_(truncated: see the job summary)_\n")
 
