@@ -41,3 +41,27 @@ def test_scope_still_excludes_other_closures(write_policy: Write) -> None:
     policy = write_policy("licenses: {deny: [GPL-3.0-only], scope: runtime}\n")
     sbom = make_sbom([comp("tool", license="GPL-3.0-only", closures=("buildtime",))])
     assert evaluate(policy, sbom, NOW).active == ()
+
+
+def test_a_rule_named_like_a_waiver_finding_is_not_waived(write_policy: Write) -> None:
+    policy = write_policy(
+        "rules:\n  - {id: waiver.custom, expr: 'component.name != \"a\"', message: 'no {name}'}\n"
+        "waivers:\n  - {rule: '*', reason: everything}\n"
+    )
+    report = evaluate(policy, make_sbom([comp("a")]), NOW)
+    assert [(v.rule, v.waived_by) for v in report.violations if v.rule == "waiver.custom"] == [
+        ("waiver.custom", None)
+    ]
+
+
+def test_waiver_findings_name_the_waiver(write_policy: Write) -> None:
+    policy = write_policy(
+        "waivers:\n"
+        "  - {id: W1, rule: licenses.deny, component: zlib, reason: r, expires: 2026-01-01}\n"
+        "  - {rule: 'closure.*', reason: r}\n"
+    )
+    report = evaluate(policy, make_sbom([comp("a")]), NOW)
+    assert sorted(v.message for v in report.active) == [
+        "waiver (closure.*) matched no violation",
+        "waiver W1 (licenses.deny for zlib) expired on 2026-01-01 and no longer waives anything",
+    ]

@@ -100,3 +100,8 @@ def test_junk_version_in_a_policy_names_its_line(
     assert main(["check", str(sbom), "--policy", str(policy)]) == 2
     err = capsys.readouterr().err
     assert re.fullmatch(r"nix-attest: error: [^\n]+\n", err) and re.search(where, err), err
+
+
+def test_ranges_print_as_written() -> None:
+    assert str(parse_range(">=1.0,<2")) == ">= 1.0, < 2"
+    assert str(parse_range("")) == ""
