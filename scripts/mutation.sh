@@ -35,7 +35,7 @@ MODULES=${MODULES:-$ORDER}
 
 .venv/bin/python -m pip install -q "mutmut>=3.8,<4"
 export NIX_CONFIG="${NIX_CONFIG:-substituters =}"
-OUT="$ROOT/out/mutation"
+OUT="${MUTATION_OUT:-$ROOT/out/mutation}"
 mkdir -p "$OUT"
 : > "$OUT/summary.txt"
 
