@@ -27,8 +27,13 @@ are derivation-valued attributes (``buildInputs``) so nix-attest's metadata walk
 The SBOM must list every derivation but the root (SIZE nodes + the aggregates) as a component: the
 script checks that, and the dependency count, and reports it.
 
+In the same interleaved runs it also times ``--format spdx`` (SPDX 2.3, the same graph) and, with
+``--baseline-src DIR`` (the ``src`` directory of another nix-attest checkout, e.g. a ``git worktree`` of
+the commit to compare with), the CycloneDX SBOM made by that code (``PYTHONPATH=DIR``).
+
 Targets (issue 2, Performance): 20k buildtime SBOM <= 3x floor and < 10 s; time(20k)/time(5k) <= 5;
-peak RSS < 1 GiB.
+peak RSS < 1 GiB. Issue 11: the 20k CycloneDX time within 10 % of the baseline's; SPDX <= 1.5x
+CycloneDX.
 """
 
 from __future__ import annotations
@@ -39,6 +44,7 @@ import json
 import math
 import os
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -54,6 +60,8 @@ TARGET_RATIO = 3.0
 TARGET_SECONDS = 10.0
 TARGET_SCALING = 5.0
 TARGET_RSS_MIB = 1024.0
+TARGET_BASELINE = 1.10  # CycloneDX time / the baseline checkout's
+TARGET_SPDX = 1.5  # SPDX time / CycloneDX time
 
 # Runs nix-attest's CLI in-process (the same code path as the console script) and reports the peak RSS
 # of this Python process and of the largest child it waited for (the nix commands).
@@ -223,6 +231,14 @@ def run_timed(cmd: list[str], env: dict[str, str]) -> tuple[float, int, str]:
     return time.perf_counter() - start, proc.returncode, proc.stderr.decode(errors="replace")[-2000:]
 
 
+def children_cpu() -> float:
+    """CPU seconds (user + system) of every child process waited for so far, their children included:
+    the difference around one run is that run's CPU time, much less disturbed by other jobs on the
+    machine than its wall time."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _tree_rss_kib(pid: int) -> int:
     """Resident memory of a process and all its descendants (Linux /proc), in KiB."""
     total, stack = 0, [pid]
@@ -278,13 +294,37 @@ class Result:
     floor_runs: list[float] = field(default_factory=list)
     floor_drv_runs: list[float] = field(default_factory=list)
     sbom_runs: list[float] = field(default_factory=list)
+    sbom_cpu_runs: list[float] = field(default_factory=list)  # CPU seconds of the process tree
+    spdx_cpu_runs: list[float] = field(default_factory=list)
+    baseline_cpu_runs: list[float] = field(default_factory=list)
+    spdx_s: float = 0.0  # --format spdx, same graph
+    spdx_runs: list[float] = field(default_factory=list)
+    spdx_packages_ok: bool = False
+    baseline_s: float = 0.0  # CycloneDX by the --baseline-src checkout
+    baseline_runs: list[float] = field(default_factory=list)
+
+    def cpu_ratio(self, other: str) -> float | None:
+        """Median CPU time of ``other`` ("spdx", "baseline") over the CycloneDX run's."""
+        runs = self.spdx_cpu_runs if other == "spdx" else self.baseline_cpu_runs
+        if not runs or not self.sbom_cpu_runs:
+            return None
+        return statistics.median(runs) / statistics.median(self.sbom_cpu_runs)
 
     @property
     def rss_mib(self) -> float:
         return max(self.rss_python_mib, self.rss_nix_child_mib, self.rss_tree_mib)
 
 
-def bench_size(size: int, work: Path, show: list[str], repeat: int, env: dict[str, str]) -> Result:
+def bench_size(
+    size: int,
+    work: Path,
+    show: list[str],
+    repeat: int,
+    env: dict[str, str],
+    *,
+    spdx: bool = True,
+    baseline_src: Path | None = None,
+) -> Result:
     graph = generate(size)
     nix_file = work / f"graph-{size}.nix"
     nix_file.write_text(graph.text, encoding="utf-8")
@@ -321,6 +361,10 @@ def bench_size(size: int, work: Path, show: list[str], repeat: int, env: dict[st
         str(out),
         "--quiet",
     ]
+    spdx_out = work / f"sbom-{size}.spdx.json"
+    spdx_cmd = [*sbom_cmd[:-3], "-o", str(spdx_out), "--quiet", "--format", "spdx"]
+    base_cmd = [*sbom_cmd[:-3], "-o", str(work / f"sbom-{size}-baseline.json"), "--quiet"]
+    base_env = {**env, "PYTHONPATH": str(baseline_src)} if baseline_src else env
     py_kib: list[int] = []
     child_kib: list[int] = []
     for r in range(repeat):  # interleaved, so background load hits both alike
@@ -332,12 +376,28 @@ def bench_size(size: int, work: Path, show: list[str], repeat: int, env: dict[st
         if code != 0:
             raise SystemExit(f"floor command failed ({code}): {' '.join(floor_drv_cmd)}\n{err}")
         res.floor_drv_runs.append(secs)
+        cpu = children_cpu()
         secs, code, err, tree_mib = run_sampled(sbom_cmd, env)
+        res.sbom_cpu_runs.append(children_cpu() - cpu)
         res.rss_tree_mib = max(res.rss_tree_mib, tree_mib)
         if code != 0:
             raise SystemExit(f"nix-attest failed ({code}) for size {size}:\n{err}")
         res.sbom_runs.append(secs)
         usage = json.loads(rss_file.read_text())
+        if spdx:
+            cpu = children_cpu()
+            secs, code, err, _ = run_sampled(spdx_cmd, env)  # sampled alike: the same overhead
+            res.spdx_cpu_runs.append(children_cpu() - cpu)
+            if code != 0:
+                raise SystemExit(f"nix-attest --format spdx failed ({code}) for size {size}:\n{err}")
+            res.spdx_runs.append(secs)
+        if baseline_src:
+            cpu = children_cpu()
+            secs, code, err, _ = run_sampled(base_cmd, base_env)
+            res.baseline_cpu_runs.append(children_cpu() - cpu)
+            if code != 0:
+                raise SystemExit(f"the baseline nix-attest failed ({code}) for size {size}:\n{err}")
+            res.baseline_runs.append(secs)
         py_kib.append(usage["self_kib"])
         child_kib.append(usage["children_kib"])
         log(
@@ -351,6 +411,11 @@ def bench_size(size: int, work: Path, show: list[str], repeat: int, env: dict[st
     res.ratio_drv = res.sbom_s / res.floor_drv_s if res.floor_drv_s else float("inf")
     res.rss_python_mib = max(py_kib) / 1024
     res.rss_nix_child_mib = max(child_kib) / 1024
+    res.spdx_s = statistics.median(res.spdx_runs) if res.spdx_runs else 0.0
+    res.baseline_s = statistics.median(res.baseline_runs) if res.baseline_runs else 0.0
+    if spdx:
+        packages = json.loads(spdx_out.read_text(encoding="utf-8")).get("packages") or []
+        res.spdx_packages_ok = len(packages) == graph.derivations
 
     text = out.read_text(encoding="utf-8")
     doc = json.loads(text)
@@ -389,6 +454,14 @@ def verdicts(results: list[Result]) -> dict[str, object]:
     checks["scaling_20k_over_5k"] = round(big.sbom_s / mid.sbom_s, 2) if big and mid else None
     checks["scaling_le_5"] = (big.sbom_s / mid.sbom_s <= TARGET_SCALING) if big and mid else None
     checks["peak_rss_under_1GiB"] = all(r.rss_mib < TARGET_RSS_MIB for r in results)
+    last = big or (results[-1] if results else None)
+    spdx = last.cpu_ratio("spdx") if last else None
+    base = last.cpu_ratio("baseline") if last else None
+    checks["spdx_over_cyclonedx"] = round(spdx, 2) if spdx else None
+    checks["spdx_le_1_5x"] = (spdx <= TARGET_SPDX) if spdx else None
+    checks["cyclonedx_over_baseline"] = round(1 / base, 2) if base else None
+    checks["cyclonedx_within_10pct_of_baseline"] = (1 / base <= TARGET_BASELINE) if base else None
+    checks["spdx_lists_every_derivation"] = all(r.spdx_packages_ok for r in results if r.spdx_runs) or None
     checks["components_complete"] = all(r.components_ok and r.dependencies_ok for r in results)
     return checks
 
@@ -423,6 +496,22 @@ def print_table(results: list[Result], nix: str, repeat: int) -> None:
             f"{r.components_with_license} with licences, dependencies "
             f"{'complete' if r.dependencies_ok else 'WRONG COUNT'}, {r.sbom_bytes / 1e6:.1f} MB"
         )
+    if any(r.spdx_runs or r.baseline_runs for r in results):
+        print()
+        print("CPU seconds of the process tree (median; wall seconds in brackets); ratios of CPU time")
+        print(f"{'size':>6} {'CycloneDX':>16} {'SPDX':>16} {'SPDX/CDX':>8} {'baseline':>16} {'CDX/base':>8}")
+
+        def cell(cpu: list[float], wall: float) -> str:
+            return f"{statistics.median(cpu):.2f} [{wall:.2f}]" if cpu else "-"
+
+        for r in results:
+            spdx_ratio, base_ratio = r.cpu_ratio("spdx"), r.cpu_ratio("baseline")
+            print(
+                f"{r.size:>6} {cell(r.sbom_cpu_runs, r.sbom_s):>16} {cell(r.spdx_cpu_runs, r.spdx_s):>16} "
+                f"{f'{spdx_ratio:.2f}x' if spdx_ratio else '-':>8} "
+                f"{cell(r.baseline_cpu_runs, r.baseline_s):>16} "
+                f"{f'{1 / base_ratio:.2f}x' if base_ratio else '-':>8}"
+            )
     print()
     if c["scaling_20k_over_5k"] is not None:
         print(f"scaling time(20k)/time(5k) = {c['scaling_20k_over_5k']}")
@@ -438,6 +527,13 @@ def print_table(results: list[Result], nix: str, repeat: int) -> None:
         ),
         ("peak RSS < 1 GiB", f"{max(r.rss_mib for r in results):.0f} MiB", c["peak_rss_under_1GiB"]),
         ("SBOM lists every derivation", "", c["components_complete"]),
+        (f"SPDX <= {TARGET_SPDX:g}x CycloneDX", str(c["spdx_over_cyclonedx"] or ""), c["spdx_le_1_5x"]),
+        ("SPDX lists every derivation", "", c["spdx_lists_every_derivation"]),
+        (
+            f"CycloneDX <= {TARGET_BASELINE:g}x baseline",
+            str(c["cyclonedx_over_baseline"] or ""),
+            c["cyclonedx_within_10pct_of_baseline"],
+        ),
     ]
     for label, value, ok in rows:
         print(f"target {label:30s} {value:>10}  {fmt(ok)}")
@@ -451,6 +547,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=3, help="measurements per size; the median is reported (3)")
     ap.add_argument("--json", action="store_true", help="print the results as JSON instead of the table")
     ap.add_argument("--keep", metavar="DIR", help="write the .nix files and SBOMs here and keep them")
+    ap.add_argument("--no-spdx", action="store_true", help="do not time --format spdx")
+    ap.add_argument(
+        "--baseline-src",
+        metavar="DIR",
+        help="the src/ directory of another nix-attest checkout: time its CycloneDX SBOM in the same runs",
+    )
     args = ap.parse_args(argv)
     sizes = [int(s.replace("_", "").replace("k", "000")) for s in args.sizes.split(",") if s.strip()]
     if not shutil.which("nix") or not shutil.which("nix-instantiate"):
@@ -466,7 +568,13 @@ def main(argv: list[str] | None = None) -> int:
         tmp = tempfile.TemporaryDirectory(prefix="sbom-scale-")
         work = Path(tmp.name)
     try:
-        results = [bench_size(s, work, show, args.repeat, env) for s in sizes]
+        baseline = Path(args.baseline_src).resolve() if args.baseline_src else None
+        if baseline is not None and not (baseline / "nix_attest" / "cli.py").is_file():
+            raise SystemExit(f"--baseline-src {baseline}: no nix_attest package there")
+        results = [
+            bench_size(s, work, show, args.repeat, env, spdx=not args.no_spdx, baseline_src=baseline)
+            for s in sizes
+        ]
     finally:
         if tmp is not None:
             tmp.cleanup()

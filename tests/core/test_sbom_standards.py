@@ -214,3 +214,23 @@ def test_sbomaudit_reports_ntia_conformant(
     monkeypatch.delenv("GITHUB_REPOSITORY")
     sbom(tmp_path, f"path:{demo_flake}#default", name="anonymous.json")
     assert "[ ] NTIA conformant: FAILED" in _ntia(tmp_path / "anonymous.json")
+
+
+def test_unknown_input_paths_leave_suppliers_unknown_not_the_sbom_failed(
+    supplied_flake: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from nix_attest.errors import NixError
+
+    def broken(*args: object) -> object:
+        raise NixError("nix flake archive failed: offline")
+
+    monkeypatch.setattr("nix_attest.sbom.generate.flake_source_paths", broken)
+    monkeypatch.setenv("GITHUB_REPOSITORY", "acme/widgets")
+    out = tmp_path / "s.json"
+    assert main(["sbom", git_flake(supplied_flake), "-o", str(out)]) == 0
+    assert "suppliers of flake inputs unknown: nix flake archive failed" in capsys.readouterr().err
+    doc = json.loads(out.read_text())
+    assert doc["metadata"]["component"]["supplier"]["name"] == "acme"  # the root is still the owner's
+    # the flake's own source path comes from `nix flake metadata`; the input's is unknown now
+    assert by_name(doc)["widget-helper"]["supplier"]["name"] == "acme"
+    assert "name" not in by_name(doc)["zlib"]["supplier"]

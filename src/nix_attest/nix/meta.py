@@ -54,6 +54,7 @@ class EvalResult:
 # what one package may contribute (the flake is untrusted: a package must not blow up the SBOM)
 MAX_CPES = 20
 MAX_KNOWN_VULNERABILITIES = 50
+MAX_MAINTAINERS = 20  # a package's contacts in the SBOM (meta.maintainers is hostile input too)
 
 
 def _string(value: object, limit: int = 200) -> str | None:
@@ -61,7 +62,7 @@ def _string(value: object, limit: int = 200) -> str | None:
 
 
 def _strings(value: object, count: int, limit: int) -> tuple[str, ...]:
-    if not isinstance(value, list):
+    if not value or not isinstance(value, list):  # the common case first: 20k packages, most without
         return ()
     return tuple(v[:limit] for v in value if isinstance(v, str) and v.strip())[:count]
 
@@ -112,15 +113,19 @@ def parse_eval(text: str, label: str) -> EvalResult:
             possible_cpes=_strings(p.get("possibleCPEs"), MAX_CPES, 300),
             cpe_parts=(_string(p.get("cpePart")), _string(p.get("cpeVendor")), _string(p.get("cpeProduct"))),
             known_vulnerabilities=_strings(p.get("knownVulnerabilities"), MAX_KNOWN_VULNERABILITIES, 1000),
-            position=_str(p.get("position")),
-            maintainers=tuple(
-                Maintainer(name=_str(x.get("name")), email=_str(x.get("email")), github=_str(x.get("github")))
-                for x in p.get("maintainers") or []
-                if isinstance(x, dict) and (x.get("name") or x.get("email") or x.get("github"))
-            ),
+            position=_string(p.get("position"), 4096),
+            maintainers=_maintainers(p.get("maintainers")),
         )
     return EvalResult(drv_path=str(doc["drvPath"]), packages=packages)
 
 
-def _str(value: object) -> str | None:
-    return value if isinstance(value, str) and value else None
+def _maintainers(items: object) -> tuple[Maintainer, ...]:
+    if not items or not isinstance(items, list):
+        return ()
+    return tuple(
+        Maintainer(
+            name=_string(x.get("name")), email=_string(x.get("email")), github=_string(x.get("github"))
+        )
+        for x in items[:MAX_MAINTAINERS]
+        if isinstance(x, dict) and (x.get("name") or x.get("email") or x.get("github"))
+    )

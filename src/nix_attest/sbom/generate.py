@@ -4,19 +4,21 @@ Nix (`derivation show -r` for buildtime, `path-info -r` for runtime), attach met
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from pathlib import Path
 
 from .. import __version__
-from ..errors import InputError, UsageError
+from ..errors import InputError, NixError, UsageError
 from ..nix import build as nixbuild
 from ..nix.derivations import show_derivations, show_derivations_of
 from ..nix.drv import Derivation
 from ..nix.flake import flake_metadata, flake_source_paths
 from ..nix.installable import Installable, parse_installable
-from ..nix.meta import PackageMeta, evaluate
+from ..nix.meta import MetaLicense, PackageMeta, evaluate
 from ..nix.names import parse_package_name, store_path_name
 from ..nix.pathinfo import PathInfo
 from ..nix.runner import Nix
@@ -170,7 +172,7 @@ class SbomGenerator:
             drvs = graph.result() if graph else show_derivations(self.nix, drv_path) if drv_path else {}
             flake_info = flake.result() if flake else None
         source_paths = (
-            flake_source_paths(self.nix, inst.flake_ref)
+            self._source_paths(inst.flake_ref)
             if inst.flake_ref and flake_info and flake_info.lock_tree
             else None
         )
@@ -229,6 +231,16 @@ class SbomGenerator:
             bt_meta = replace(sbom_meta, closure="buildtime", reproducibility=None)
             buildtime = Sbom(root=bt_root, components=bt_components, dependencies=bt_deps, meta=bt_meta)
         return Generated(sbom=sbom, outputs=_main_first(outputs), buildtime=buildtime)
+
+    def _source_paths(self, flake_ref: str) -> dict[tuple[str, ...], str] | None:
+        """Where the flake and its inputs are in the store, for attributing suppliers; a failure only
+        leaves suppliers unknown (they are not worth failing the SBOM for)."""
+        try:
+            return flake_source_paths(self.nix, flake_ref)
+        except (NixError, InputError) as exc:
+            if not self.nix.quiet:
+                sys.stderr.write(f"nix-attest: suppliers of flake inputs unknown: {exc}\n")
+            return None
 
     def _source_infos(self, drvs: dict[str, Derivation]) -> dict[str, PathInfo]:
         return self._infos(sorted({s for d in drvs.values() for s in d.input_srcs}))
@@ -500,7 +512,13 @@ def _consumers(d: Derivation) -> set[str]:
 def _licenses(m: PackageMeta) -> tuple[License, ...]:
     """meta.license as the package declares it: several licences become one SPDX expression joined with
     AND (a nixpkgs list means the package is under all of them, as the policy engine reads it)."""
-    made = [make_license(x.spdx_id, x.full_name, x.short_name, x.url) for x in m.licenses]
+    return _declared(m.licenses)
+
+
+@lru_cache(maxsize=4096)
+def _declared(licenses: tuple[MetaLicense, ...]) -> tuple[License, ...]:
+    """(cached: a large graph has few distinct licence lists)"""
+    made = [make_license(x.spdx_id, x.full_name, x.short_name, x.url) for x in licenses]
     return combine(_dedupe(lic for lic in made if lic is not None), "declared")
 
 

@@ -100,7 +100,7 @@ class Origins:
                 if position.startswith(prefix):
                     base = party
                     break
-        people = contacts(maintainers)
+        people = contacts(maintainers) if maintainers else ()
         if base is None:
             return Party(contacts=people) if people else None
         return Party(name=base.name, url=base.url, email=base.email, contacts=people) if people else base
