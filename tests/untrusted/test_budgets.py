@@ -57,7 +57,7 @@ def test_expensive_cel_rule_stops_at_its_time_budget(
     err = one_line(capsys)
     assert code == 2
     assert "CEL rule 'nested-maps' ran longer than 1 s (budgets.cel-seconds)" in err
-    assert took < 10
+    assert took < 30  # the budget is 1 s; minutes without it (slack for a loaded machine)
 
 
 def test_cel_rule_over_its_memory_budget(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -73,7 +73,7 @@ def test_cel_rule_over_its_memory_budget(tmp_path: Path, capsys: pytest.CaptureF
         and "ran out of 64 MiB of memory or crashed" in err
         and "(budgets.cel-memory)" in err
     )
-    assert took < 30
+    assert took < 60
 
 
 def test_cel_within_budget_still_reports_violations(
@@ -105,7 +105,7 @@ def test_non_terminating_nickel_validator(
     err = one_line(capsys)
     assert code == 2
     assert re.search(rf"p\.ncl: Nickel rules? ('fine', )?'spin' .*\(budgets\.nickel-({kinds})\)", err), err
-    assert took < 10
+    assert took < 30  # the budget is 1 s; minutes without it (slack for a loaded machine)
 
 
 def test_non_terminating_nickel_setting_while_reading(tmp_path: Path) -> None:
@@ -114,7 +114,7 @@ def test_non_terminating_nickel_setting_while_reading(tmp_path: Path) -> None:
     started = time.monotonic()
     with pytest.raises(PolicyFileError, match=r"reading the Nickel policy ran longer than 1 s"):
         read_nickel_policy(path, BoundedRunner(Limits(1, DEFAULT_BUDGETS.nickel_memory)))
-    assert time.monotonic() - started < 8
+    assert time.monotonic() - started < 30
 
 
 def test_nickel_validator_over_its_memory_budget(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -135,7 +135,7 @@ def test_nickel_validator_over_its_memory_budget(tmp_path: Path, capsys: pytest.
         and "ran out of 64 MiB of memory or crashed" in err
         and "(budgets.nickel-memory)" in err
     )
-    assert took < 40
+    assert took < 60
 
 
 def test_nickel_binary_is_bounded_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -151,7 +151,7 @@ def test_nickel_binary_is_bounded_too(tmp_path: Path, monkeypatch: pytest.Monkey
     with pytest.raises(BudgetExceeded) as info:
         runner("1")
     assert info.value.kind == "time"
-    assert time.monotonic() - started < 8
+    assert time.monotonic() - started < 30
 
 
 @pytest.mark.parametrize(
