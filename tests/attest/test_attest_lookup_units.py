@@ -26,6 +26,8 @@ from nix_attest.cli import main
 from nix_attest.commands.verify import read_store_paths
 from nix_attest.errors import ExternalError, InputError
 from nix_attest.github.http import GitHubClient
+from nix_attest.sbom.cyclonedx import dumps_sbom
+from nix_attest.sbom.read import loads_sbom
 
 DIGEST = "ab" * 32
 
@@ -306,3 +308,20 @@ def test_a_bundle_url_on_the_api_host_that_redirects_elsewhere_loses_the_token(g
     moved, blob = [r for r in github.state.requests if r.path.startswith(("/moved/", "/blobs/"))]
     assert moved.headers["Authorization"] == "Bearer ghp_" + "t" * 36  # the API host itself
     assert blob.headers["Host"].startswith("localhost:") and "Authorization" not in blob.headers
+
+
+def test_closure_comparison_of_an_sbom_with_repeated_or_non_store_path_components() -> None:
+    """Read as --closure reads the attested predicate: a component listed twice is refused by the reader
+    (the schema's uniqueItems: that candidate's mismatch, see by_digest); a runtime component that is no store
+    path is never in a closure, so it is a mismatch, not skipped."""
+    glibc = "/nix/store/9df65igwjmf2wbw0gbrrgair6piqjgmi-glibc-2.38"
+    doc = json.loads(dumps_sbom(make_sbom()))
+    (runtime,) = [c for c in doc["components"] if c["bom-ref"] == glibc]
+    with pytest.raises(InputError, match="is not valid CycloneDX"):
+        loads_sbom(json.dumps({**doc, "components": [*doc["components"], dict(runtime)]}))
+    assert compare_closure(ROOT_PATH, [ROOT_PATH, glibc], loads_sbom(json.dumps(doc))).ok
+    doc["components"].append(
+        {"type": "library", "bom-ref": "pkg:generic/foo@1", "name": "foo", "version": "1"}
+    )
+    check = compare_closure(ROOT_PATH, [ROOT_PATH, glibc], loads_sbom(json.dumps(doc)))
+    assert check.not_in_closure == ("foo 1 (pkg:generic/foo@1)",) and not check.not_in_sbom
