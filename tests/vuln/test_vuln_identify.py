@@ -3,6 +3,8 @@ sources, CVE ids of patches, meta.knownVulnerabilities; all read back from the C
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from nix_attest.sbom.cyclonedx import dumps_sbom
@@ -117,3 +119,24 @@ def test_identifiers_round_trip_through_cyclonedx(vuln_sbom: Sbom) -> None:
     assert targets(back) == targets(vuln_sbom)
     crate = next(t for t in targets(back) if t.name == "crate-regex")
     assert crate.purls == ("pkg:cargo/regex@1.5.4",) and crate.is_source and crate.cpes == ()
+
+
+@pytest.mark.nix
+def test_identifiers_in_spdx(vuln_sbom: Sbom) -> None:
+    from nix_attest.sbom.spdx import dumps_sbom as dumps_spdx
+
+    text = dumps_spdx(vuln_sbom)
+    doc = json.loads(text)
+    libtiff = next(p for p in doc["packages"] if p["name"] == "libtiff")
+    cpes = [r["referenceLocator"] for r in libtiff["externalRefs"] if r["referenceType"] == "cpe23Type"]
+    assert cpes == [
+        "cpe:2.3:a:libtiff:libtiff:4.0.9:*:*:*:*:*:*:*",
+        "cpe:2.3:a:libtiff:libtiff:4.0:9:*:*:*:*:*:*",
+    ]
+    crate = next(p for p in doc["packages"] if p["name"] == "crate-regex")
+    assert {
+        "referenceCategory": "PACKAGE-MANAGER",
+        "referenceType": "purl",
+        "referenceLocator": "pkg:cargo/regex@1.5.4",
+    } in crate["externalRefs"]
+    assert targets(loads_sbom(text)) == targets(vuln_sbom)  # source, candidates, patches, meta: all back

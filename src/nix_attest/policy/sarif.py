@@ -10,10 +10,10 @@ import hashlib
 import json
 from typing import Any
 
-from .. import __version__
+from ..report.sarif import SARIF_SCHEMA, sarif_document, sbom_location
 from .model import PolicyReport, Violation
 
-SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+__all__ = ["SARIF_SCHEMA", "render_sarif", "sarif_log"]
 _LEVEL = {"error": "error", "warning": "warning", "note": "note"}
 
 
@@ -23,14 +23,8 @@ def _fingerprint(v: Violation) -> str:
 
 
 def _result(v: Violation, index: int, artifact_uri: str) -> dict[str, Any]:
-    location: dict[str, Any] = {
-        "physicalLocation": {"artifactLocation": {"uri": artifact_uri}, "region": {"startLine": 1}}
-    }
     c = v.component
-    if c is not None:
-        location["logicalLocations"] = [
-            {"name": c.purl or c.name, "fullyQualifiedName": c.bom_ref, "kind": "module"}
-        ]
+    location = sbom_location(artifact_uri, c.purl or c.name, c.bom_ref) if c else sbom_location(artifact_uri)
     result: dict[str, Any] = {
         "ruleId": v.rule,
         "ruleIndex": index,
@@ -62,29 +56,9 @@ def sarif_log(report: PolicyReport, artifact_uri: str = "sbom.cdx.json") -> dict
         }
         for rule in rule_ids
     ]
-    return {
-        "$schema": SARIF_SCHEMA,
-        "version": "2.1.0",
-        "runs": [
-            {
-                "tool": {
-                    "driver": {
-                        "name": "nix-attest",
-                        "version": __version__,
-                        "informationUri": "https://github.com/nix-attest/nix-attest",
-                        "rules": rules,
-                    }
-                },
-                "automationDetails": {"id": "nix-attest/policy/"},
-                "results": [_result(v, index[v.rule], artifact_uri) for v in report.violations],
-                "properties": {
-                    "verdict": report.verdict,
-                    "failOn": report.fail_on,
-                    "policy": report.policy_path,
-                },
-            }
-        ],
-    }
+    results = [_result(v, index[v.rule], artifact_uri) for v in report.violations]
+    properties = {"verdict": report.verdict, "failOn": report.fail_on, "policy": report.policy_path}
+    return sarif_document(rules, results, "nix-attest/policy/", properties)
 
 
 def render_sarif(report: PolicyReport, artifact_uri: str = "sbom.cdx.json") -> str:

@@ -151,9 +151,9 @@ def _package(
         refs_out.append(
             {"referenceCategory": "PACKAGE-MANAGER", "referenceType": "purl", "referenceLocator": c.purl}
         )
-    if c.cpe:
+    for cpe in (c.cpe, *c.cpe_candidates) if c.cpe else ():  # the chosen CPE first, then candidates
         refs_out.append(
-            {"referenceCategory": "SECURITY", "referenceType": "cpe23Type", "referenceLocator": c.cpe}
+            {"referenceCategory": "SECURITY", "referenceType": "cpe23Type", "referenceLocator": cpe}
         )
     if refs_out:
         out["externalRefs"] = refs_out

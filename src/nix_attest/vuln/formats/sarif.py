@@ -7,12 +7,11 @@ import hashlib
 import json
 from typing import Any
 
-from ... import TOOL_URL, __version__
+from ...report.sarif import sarif_document, sbom_location
 from ..model import Finding
 from . import ScanReport
 from .common import state
 
-SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _LEVEL = {
     "critical": "error",
     "high": "error",
@@ -49,14 +48,7 @@ def _result(f: Finding, index: int, uri: str) -> dict[str, Any]:
         "ruleIndex": index,
         "level": _LEVEL[f.severity],
         "message": {"text": f"{f.id} in {f.name}{version} ({f.severity}; {how}{fixed})"},
-        "locations": [
-            {
-                "physicalLocation": {"artifactLocation": {"uri": uri}, "region": {"startLine": 1}},
-                "logicalLocations": [
-                    {"name": f.purl or f.name, "fullyQualifiedName": f.ref, "kind": "module"}
-                ],
-            }
-        ],
+        "locations": [sbom_location(uri, f.purl or f.name, f.ref)],
         "partialFingerprints": {
             "nixAttestVulnerability/v1": hashlib.sha256(f"{f.id}\0{f.name}".encode()).hexdigest()
         },
@@ -79,26 +71,7 @@ class SarifFormat:
             rules.setdefault(f.id, _rule(f))
         index = {vid: i for i, vid in enumerate(rules)}
         uri = report.sbom_path.replace("\\", "/")
-        log = {
-            "$schema": SARIF_SCHEMA,
-            "version": "2.1.0",
-            "runs": [
-                {
-                    "tool": {
-                        "driver": {
-                            "name": "nix-attest",
-                            "version": __version__,
-                            "informationUri": TOOL_URL,
-                            "rules": list(rules.values()),
-                        }
-                    },
-                    "automationDetails": {"id": "nix-attest/vulnerabilities/"},
-                    "results": [_result(f, index[f.id], uri) for f in findings],
-                    "properties": {
-                        "sources": list(report.result.sources),
-                        "database": report.result.database,
-                    },
-                }
-            ],
-        }
+        results = [_result(f, index[f.id], uri) for f in findings]
+        properties = {"sources": list(report.result.sources), "database": report.result.database}
+        log = sarif_document(list(rules.values()), results, "nix-attest/vulnerabilities/", properties)
         return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
