@@ -244,3 +244,36 @@ def test_upload_artifact_refuses_a_name_twice_in_the_harness(tmp_path: Path) -> 
     temp.mkdir()
     assert not run_action(action, {}, env={}, workspace=tmp_path, runner_temp=temp, token="", job=job).failed
     assert run_action(action, {}, env={}, workspace=tmp_path, runner_temp=temp, token="", job=job).failed
+
+
+def test_action_submits_the_dependency_graph_and_names_the_author(
+    action_dir: Path, workspace: tuple[Path, str], github: Server, tmp_path: Path
+) -> None:
+    """`dependency-graph: true` and `sbom-author` through the composite action's env mapping."""
+    ws, base = workspace
+    env = {**env_for(tmp_path, github, base), "GITHUB_SHA": "d" * 40, "GITHUB_REF": "refs/pull/7/merge"}
+    inputs = {
+        "installable": ".#default",
+        "working-directory": "demo",
+        "comment": "never",
+        "dependency-graph": "true",
+        "sbom-author": "ACME Corp <sbom@acme.example>",
+    }
+    runner_temp = tmp_path / "dg"
+    runner_temp.mkdir()
+    result = run_action(action_dir, inputs, env=env, workspace=ws, runner_temp=runner_temp, token=TOKEN)
+    main = result.step("run")
+    assert main.returncode == 0, main.stderr
+    assert "dependency graph snapshot 1 success" in main.stdout
+    ((repository, body),) = github.state.snapshots
+    assert repository == "o/r" and body["sha"] == "d" * 40 and body["ref"] == "refs/pull/7/merge"
+    manifest = body["manifests"][".#default"]
+    assert manifest["file"] == {"source_location": "flake.nix"}
+    scopes = {p: e["scope"] for p, e in manifest["resolved"].items()}
+    # the buildtime closure: runtime members are `runtime`, the build tool and the source `development`
+    assert (
+        scopes["pkg:nix/greet-cli@0.3.1"] == "runtime" and scopes["pkg:nix/build-tool@0.9"] == "development"
+    )
+    assert scopes["pkg:nix/greeting@1.0"] == "development"
+    sbom = json.loads(Path(result.outputs["sbom-path"]).read_text())
+    assert sbom["metadata"]["authors"] == [{"name": "ACME Corp", "email": "sbom@acme.example"}]

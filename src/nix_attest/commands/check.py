@@ -32,11 +32,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "check",
         help="check an SBOM against a policy (licences, packages, sources, CEL rules, Nickel contracts)",
         description=(
-            "Check a CycloneDX SBOM against a policy file (YAML, or Nickel with a .ncl extension). "
+            "Check a CycloneDX or SPDX SBOM against a policy file (YAML, or Nickel with a .ncl extension). "
             "Exit 1 when the policy's fail-on threshold is met, 2 when the policy or SBOM is malformed."
         ),
     )
-    p.add_argument("sbom", metavar="SBOM", help="CycloneDX JSON SBOM written by nix-attest")
+    p.add_argument("sbom", metavar="SBOM", help="CycloneDX or SPDX JSON SBOM written by nix-attest")
     p.add_argument("--policy", metavar="FILE", help=f"policy file (default: {DEFAULT_POLICY})")
     p.add_argument("--format", choices=FORMATS, default="text", help="report format (default: text)")
     p.add_argument("-o", "--output", metavar="FILE", help="write the report here (default: stdout)")

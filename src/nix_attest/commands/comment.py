@@ -43,7 +43,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     src.add_argument(
         "--body-file", metavar="FILE", help="a Markdown report (e.g. report.md from `nix-attest run`)"
     )
-    src.add_argument("--sbom", metavar="FILE", help="render the report from this SBOM (CycloneDX JSON)")
+    src.add_argument(
+        "--sbom", metavar="FILE", help="render the report from this SBOM (CycloneDX or SPDX JSON)"
+    )
     src.add_argument(
         "--workflow-run",
         action="store_true",

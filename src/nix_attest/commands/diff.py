@@ -18,11 +18,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "diff",
         help="compare two SBOMs: components added/removed/changed, licences, closure size",
-        description="Compare two CycloneDX SBOMs written by nix-attest (same --closure): components added, "
-        "removed and version-changed (matched by name), licence changes and the runtime closure size delta.",
+        description="Compare two SBOMs (CycloneDX or SPDX) written by nix-attest (same --closure): "
+        "components added, removed and version-changed (matched by name), licence changes and the "
+        "runtime closure size delta.",
     )
-    p.add_argument("base", metavar="BASE_SBOM", help="the base SBOM (CycloneDX JSON)")
-    p.add_argument("head", metavar="HEAD_SBOM", help="the head SBOM (CycloneDX JSON)")
+    p.add_argument("base", metavar="BASE_SBOM", help="the base SBOM (CycloneDX or SPDX JSON)")
+    p.add_argument("head", metavar="HEAD_SBOM", help="the head SBOM (CycloneDX or SPDX JSON)")
     p.add_argument(
         "--format", choices=("markdown", "json"), default="markdown", help="output format (markdown)"
     )

@@ -26,7 +26,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
             "provenance v1 for the SBOM's root output, keyless with Sigstore; write Sigstore bundles v0.3."
         ),
     )
-    p.add_argument("--sbom", required=True, metavar="FILE", help="CycloneDX JSON SBOM from `nix-attest sbom`")
+    p.add_argument(
+        "--sbom", required=True, metavar="FILE", help="CycloneDX or SPDX JSON SBOM from `nix-attest sbom`"
+    )
     p.add_argument(
         "--provenance", action="store_true", help="also sign SLSA provenance v1 for the same subjects"
     )

@@ -61,7 +61,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     target = p.add_mutually_exclusive_group(required=True)
     target.add_argument(
-        "--sbom", metavar="FILE", help="the CycloneDX SBOM the attestation must carry/describe"
+        "--sbom", metavar="FILE", help="the SBOM (CycloneDX or SPDX) the attestation must carry/describe"
     )
     target.add_argument(
         "--store-path",
