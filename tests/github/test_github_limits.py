@@ -38,3 +38,8 @@ def test_characters_not_bytes_by_default() -> None:
 
 def test_a_note_exactly_the_limit_is_kept() -> None:
     assert truncate("abcdef", 3, "xyz") == "xyz"
+
+
+def test_text_that_fits_in_characters_is_not_cut_for_its_bytes() -> None:
+    assert truncate("é" * 10, 10, "!") == "é" * 10
+    assert truncate("é" * 10, 10, "!", in_bytes=True) == "é" * 4 + "!"
