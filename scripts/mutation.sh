@@ -57,7 +57,7 @@ for module in $MODULES; do
   total=$(grep -c ': ' "$OUT/$name.results" || true)
   killed=$(grep -cE ': (killed|timeout)$' "$OUT/$name.results" || true)  # a timeout: the tests hung
   : > "$OUT/$name.txt"
-  grep -vE ': (killed|timeout)$' "$OUT/$name.results" | while read -r mutant status; do
+  { grep -vE ': (killed|timeout)$' "$OUT/$name.results" || true; } | while read -r mutant status; do
     echo "## ${mutant%:} ($status)" >>"$OUT/$name.txt"
     (cd "$scratch" && "$ROOT/.venv/bin/mutmut" show "${mutant%:}" 2>/dev/null | grep -E '^[-+]' | grep -vE '^(---|\+\+\+) ') >>"$OUT/$name.txt" || true
   done
