@@ -16,7 +16,7 @@ ROOT=$(pwd)
 
 # module (under src/nix_attest, without .py) -> the tests that exercise it
 declare -A TESTS=(
-  [attest/identity]="tests/attest/test_attest_identity_policy.py tests/attest/test_attest_sign_verify.py tests/attest/test_attest_vectors.py tests/attest/test_attest_public_vectors.py"
+  [attest/identity]="tests/attest"
   [attest/verify]="tests/attest"
   [attest/legacy_bundle]="tests/attest/test_attest_public_vectors.py tests/attest/test_attest_vectors.py tests/attest/test_attest_conformance.py"
   [policy/waivers]="tests/policy tests/vuln/test_vuln_vex.py tests/vuln/test_vuln_pipeline.py"
