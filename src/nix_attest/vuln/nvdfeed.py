@@ -81,29 +81,39 @@ def read_feed(path: Path) -> Iterator[Compact]:
         yield compact(cve)
 
 
+def _list(value: Any) -> list[Any]:
+    """A list field of a feed entry (a feed file is input: anything else counts as empty)."""
+    return value if isinstance(value, list) else []
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
 def compact(cve: dict[str, Any]) -> Compact:
     cve_id = str(cve["id"])
     if cve.get("vulnStatus") == "Rejected":
-        return {"id": cve_id, "x": 1, "m": str(cve.get("lastModified") or "")}
+        return {"id": cve_id, "x": 1, "m": _text(cve.get("lastModified")) or ""}
     record: Compact = {"id": cve_id}
-    if cve.get("published"):
+    if _text(cve.get("published")):
         record["p"] = str(cve["published"])[:10]
-    if cve.get("lastModified"):
+    if _text(cve.get("lastModified")):
         record["m"] = str(cve["lastModified"])
     description = _description(cve.get("descriptions"))
     if description:
         record["d"] = description
-    ratings = _ratings(cve.get("metrics") or {})
+    metrics = cve.get("metrics")
+    ratings = _ratings(metrics if isinstance(metrics, dict) else {})
     if ratings:
         record["r"] = ratings
-    configs = [c for c in (_config(x) for x in cve.get("configurations") or []) if c is not None]
+    configs = [c for c in (_config(x) for x in _list(cve.get("configurations"))) if c is not None]
     if configs:
         record["c"] = configs
     return record
 
 
 def _description(items: Any) -> str | None:
-    for d in items or []:
+    for d in _list(items):
         if isinstance(d, dict) and d.get("lang") == "en" and isinstance(d.get("value"), str):
             text = " ".join(d["value"].split())
             return text if len(text) <= DESCRIPTION_LIMIT else text[: DESCRIPTION_LIMIT - 1] + "…"
@@ -115,22 +125,23 @@ def _ratings(metrics: dict[str, Any]) -> list[list[Any]]:
     out = []
     for key, method in METRICS:
         entries = [
-            m for m in metrics.get(key) or [] if isinstance(m, dict) and isinstance(m.get("cvssData"), dict)
+            m for m in _list(metrics.get(key)) if isinstance(m, dict) and isinstance(m.get("cvssData"), dict)
         ]
         if not entries:
             continue
         best = next((m for m in entries if m.get("type") == "Primary"), entries[0])
         data = best["cvssData"]
         score = data.get("baseScore")
-        severity = str(data.get("baseSeverity") or best.get("baseSeverity") or "").lower() or None
-        out.append([method, severity, score, data.get("vectorString"), best.get("source")])
+        score = score if isinstance(score, (int, float)) and not isinstance(score, bool) else None
+        severity = (_text(data.get("baseSeverity")) or _text(best.get("baseSeverity")) or "").lower() or None
+        out.append([method, severity, score, _text(data.get("vectorString")), _text(best.get("source"))])
     return out
 
 
 def _config(config: Any) -> list[Any] | None:
     if not isinstance(config, dict):
         return None
-    nodes = [n for n in (_node(x) for x in config.get("nodes") or []) if n is not None]
+    nodes = [n for n in (_node(x) for x in _list(config.get("nodes"))) if n is not None]
     if not nodes:
         return None
     return [str(config.get("operator") or "OR").upper(), int(bool(config.get("negate"))), nodes]
@@ -140,7 +151,7 @@ def _node(node: Any) -> list[Any] | None:
     if not isinstance(node, dict):
         return None
     matches = []
-    for m in node.get("cpeMatch") or []:
+    for m in _list(node.get("cpeMatch")):
         if not isinstance(m, dict) or not isinstance(m.get("criteria"), str):
             continue
         cpe = parse_cpe(m["criteria"])
@@ -155,10 +166,10 @@ def _node(node: Any) -> list[Any] | None:
                 cpe.version,
                 cpe.update,
                 cpe.target_sw,
-                m.get("versionStartIncluding"),
-                m.get("versionStartExcluding"),
-                m.get("versionEndIncluding"),
-                m.get("versionEndExcluding"),
+                _text(m.get("versionStartIncluding")),
+                _text(m.get("versionStartExcluding")),
+                _text(m.get("versionEndIncluding")),
+                _text(m.get("versionEndExcluding")),
             ]
         )
     if not matches:

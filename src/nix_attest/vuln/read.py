@@ -28,9 +28,18 @@ from .model import (
 P = "nix-attest:"
 
 
+def _list(value: Any) -> list[Any]:
+    """A list field of a document that may not have been schema-checked: anything else is empty."""
+    return value if isinstance(value, list) else []
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
 def _props(entry: Mapping[str, Any]) -> dict[str, str]:
     out: dict[str, str] = {}
-    for p in entry.get("properties") or []:
+    for p in _list(entry.get("properties")):
         if isinstance(p, dict) and isinstance(p.get("name"), str) and isinstance(p.get("value"), str):
             out.setdefault(p["name"], p["value"])
     return out
@@ -38,14 +47,16 @@ def _props(entry: Mapping[str, Any]) -> dict[str, str]:
 
 def _ratings(items: Any) -> tuple[Rating, ...]:
     out = []
-    for r in items or []:
+    for r in _list(items):
         if not isinstance(r, dict):
             continue
         score = r.get("score") if isinstance(r.get("score"), (int, float)) else None
         level = r.get("severity")
         severity = cast(VulnSeverity, level) if level in SEVERITY_LEVELS else severity_from_score(score)
         source = (r.get("source") or {}).get("name") if isinstance(r.get("source"), dict) else None
-        out.append(Rating(str(r.get("method") or "other"), severity, score, r.get("vector"), source))
+        out.append(
+            Rating(str(r.get("method") or "other"), severity, score, _text(r.get("vector")), _text(source))
+        )
     return tuple(out)
 
 
@@ -57,7 +68,7 @@ def _analysis(entry: Mapping[str, Any], props: dict[str, str]) -> Analysis | Non
     return Analysis(
         state=cast(AnalysisState, a["state"]),
         justification=cast(Justification | None, justification),
-        detail=a.get("detail") if isinstance(a.get("detail"), str) else None,
+        detail=_text(a.get("detail")),
         waiver=props.get(f"{P}waiver"),
         expires=props.get(f"{P}waiver:expires"),
     )
@@ -66,36 +77,36 @@ def _analysis(entry: Mapping[str, Any], props: dict[str, str]) -> Analysis | Non
 def findings_from_document(doc: Mapping[str, Any], sbom: Sbom | None) -> tuple[Finding, ...] | None:
     """``sbom`` (the same document read as an SBOM) names the affected components; without it the
     bom-ref stands for the name."""
-    entries = doc.get("vulnerabilities")
+    entries = doc.get("vulnerabilities") if isinstance(doc, Mapping) else None
     if entries is None:
         return None
     components: dict[str, Component] = {c.ref: c for c in (sbom.root, *sbom.components)} if sbom else {}
     out: list[Finding] = []
-    for entry in entries if isinstance(entries, list) else []:
+    for entry in _list(entries):
         if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
             continue
         props = _props(entry)
         source: dict[str, Any] = entry["source"] if isinstance(entry.get("source"), dict) else {}
         aliases = tuple(
             str(r["id"])
-            for r in entry.get("references") or []
+            for r in _list(entry.get("references"))
             if isinstance(r, dict) and isinstance(r.get("id"), str)
         )
         advisory = Advisory(
             id=entry["id"],
             source=str(source.get("name") or "unknown"),
-            summary=entry.get("description") if isinstance(entry.get("description"), str) else None,
+            summary=_text(entry.get("description")),
             aliases=aliases,
             ratings=_ratings(entry.get("ratings")),
-            published=entry.get("published"),
-            modified=entry.get("updated"),
-            url=source.get("url") if isinstance(source.get("url"), str) else None,
+            published=_text(entry.get("published")),
+            modified=_text(entry.get("updated")),
+            url=_text(source.get("url")),
             known_exploited=props.get(f"{P}known_exploited") == "true",
         )
         method: MatchMethod = next(
             (m for m in MATCH_METHODS if m == props.get(f"{P}match:method")), "reported"
         )
-        for affected in entry.get("affects") or []:
+        for affected in _list(entry.get("affects")):
             ref = affected.get("ref") if isinstance(affected, dict) else None
             if not isinstance(ref, str):
                 continue

@@ -84,10 +84,23 @@ def _rating(kind: str, method: str, vector: str, source: str) -> Rating | None:
         return None
 
 
+def _list(value: Any) -> list[Any]:
+    """A list field of an OSV record (the API's answer is not trusted to follow the schema)."""
+    return value if isinstance(value, list) else []
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def ratings(record: dict[str, Any]) -> tuple[Rating, ...]:
     """CVSS v4, else v3.x, else v2 (scored from the vector), else the database's own severity word."""
-    source = record.get("id", "OSV").split("-", 1)[0]
-    vectors = {s.get("type"): s.get("score") for s in record.get("severity") or [] if isinstance(s, dict)}
+    source = str(record.get("id", "OSV")).split("-", 1)[0]
+    vectors = {
+        s["type"]: s.get("score")
+        for s in _list(record.get("severity"))
+        if isinstance(s, dict) and isinstance(s.get("type"), str)
+    }
     out = []
     for kind, method in _CVSS:
         vector = vectors.get(kind)
@@ -95,23 +108,23 @@ def ratings(record: dict[str, Any]) -> tuple[Rating, ...]:
             rating = _rating(kind, method, vector, source)
             if rating is not None:
                 out.append(rating)
-    word = (record.get("database_specific") or {}).get("severity")
+    word = _dict(record.get("database_specific")).get("severity")
     if not out and isinstance(word, str) and word.lower() in _LEVELS:
         out.append(Rating("other", _LEVELS[word.lower()], None, None, source))
     return tuple(out)
 
 
 def _fixed_in(record: dict[str, Any], name: str) -> str | None:
-    for affected in record.get("affected") or []:
+    for affected in _list(record.get("affected")):
         if not isinstance(affected, dict):
             continue
-        pkg = affected.get("package") or {}
+        pkg = _dict(affected.get("package"))
         if pkg.get("name") not in (None, name) and str(pkg.get("name", "")).lower() != name.lower():
             continue
-        for r in affected.get("ranges") or []:
+        for r in _list(affected.get("ranges")):
             if not isinstance(r, dict) or r.get("type") not in ("ECOSYSTEM", "SEMVER"):
                 continue
-            for event in r.get("events") or []:
+            for event in _list(r.get("events")):
                 if isinstance(event, dict) and isinstance(event.get("fixed"), str):
                     return str(event["fixed"])
     return None
@@ -124,10 +137,10 @@ def advisory(record: dict[str, Any]) -> Advisory:
         id=vid,
         source="OSV",
         summary=" ".join(str(summary).split())[:600] if summary else None,
-        aliases=tuple(str(a) for a in record.get("aliases") or [] if isinstance(a, str)),
+        aliases=tuple(a for a in _list(record.get("aliases")) if isinstance(a, str)),
         ratings=ratings(record),
-        published=record.get("published"),
-        modified=record.get("modified"),
+        published=record.get("published") if isinstance(record.get("published"), str) else None,
+        modified=record.get("modified") if isinstance(record.get("modified"), str) else None,
         url=f"https://osv.dev/vulnerability/{vid}",
     )
 
