@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from helpers.nvd_data import real_cves
+from helpers.nvd_data import DATA, real_cves
 from helpers.sarif import sarif_validator
 from helpers.vuln_servers import FakeNvd, FakeOsv, fake_nvd, fake_osv  # noqa: F401  (fixtures)
 
@@ -249,3 +249,18 @@ def test_text_and_markdown(
     assert scan(sbom_file, cache, fake_osv, "--format", "markdown") == 0
     markdown = capsys.readouterr().out
     assert "[CVE-2024-3094](https://nvd.nist.gov/vuln/detail/CVE-2024-3094)" in markdown
+
+
+def test_nvd_feed_files_and_directories(sbom_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # a directory of NVD API 2.0 pages (plain .json) and vulnix's gzipped modified feed; no cache, offline
+    feeds = [
+        "--nvd-feed",
+        str(DATA / "nvd/osv.dev"),
+        "--nvd-feed",
+        str(DATA / "nvd/vulnix/nvdcve-2.0-modified.json.gz"),
+    ]
+    assert main(["scan", str(sbom_file), *feeds, "--offline", "--format", "json"]) == 0
+    found = by_component(json.loads(capsys.readouterr().out))
+    assert found["xz"] == {"CVE-2024-3094"} and found["transmission"] == {"CVE-2010-0748"}
+    assert main(["scan", str(sbom_file), "--nvd-feed", str(DATA / "nope"), "--offline"]) == 2
+    assert "--nvd-feed" in capsys.readouterr().err
