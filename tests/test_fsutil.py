@@ -234,3 +234,10 @@ def test_a_device_that_cannot_be_opened_is_one_error_line(tmp_path: Path) -> Non
     with pytest.raises(OutputError) as info:
         write_atomic(link, "x")
     assert str(info.value) == f"cannot write {link}: No such device or address"
+
+
+def test_an_impossible_path_is_one_error_line(tmp_path: Path) -> None:
+    target = tmp_path / ("x" * 300)  # longer than any file name may be
+    with pytest.raises(OutputError) as info:
+        write_atomic(target, "x")
+    assert str(info.value) == f"cannot write {target}: File name too long"
