@@ -119,12 +119,18 @@ def test_cli_sign_and_verify_an_spdx_sbom(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """An SPDX SBOM is signed with predicate type https://spdx.dev/Document and verifies like CycloneDX."""
+    import dataclasses
+
     from attest_helpers import make_sbom
 
     from nix_attest.sbom import spdx
+    from nix_attest.sbom.model import License
 
     monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
-    sbom = make_sbom()
+    base = make_sbom()
+    sbom = dataclasses.replace(
+        base, root=dataclasses.replace(base.root, licenses=(License(expression="GPL-3.0-only"),))
+    )
     sbom_file = tmp_path / "sbom.spdx.json"
     sbom_file.write_text(spdx.dumps_sbom(sbom))
     assert _sign(tmp_path, sbom_file, trust_files["config"], stack.token()) == 0
@@ -141,6 +147,12 @@ def test_cli_sign_and_verify_an_spdx_sbom(
     }
     verify = ["verify", str(bundle), "--repository", "octo/widgets", "--trust-root", str(trust_files["root"])]
     assert main([*verify, "--sbom", str(sbom_file)]) == 0
+    # the policy is checked on the attested SPDX SBOM
+    policy = tmp_path / "policy.yaml"
+    policy.write_text("licenses: {deny: [GPL-3.0-only], unknown: allow}\n")
+    capsys.readouterr()
+    assert main([*verify, "--sbom", str(sbom_file), "--policy", str(policy)]) == 1
+    assert "licenses.deny" in capsys.readouterr().out
     changed = tmp_path / "changed.spdx.json"
     changed.write_text(sbom_file.read_text().replace('"hello"', '"hallo"', 1))
     assert main([*verify, "--sbom", str(changed)]) == 1

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from nix_attest.errors import UsageError
@@ -120,3 +122,27 @@ def test_several_licences_are_one_and_expression() -> None:
     # free text cannot be part of an SPDX expression: the list stays a list
     mixed = combine((License("MIT"), License(name="Custom")), "declared")
     assert [lic.label() for lic in mixed] == ["MIT", "Custom"]
+
+
+def test_file_hashes_only_of_regular_files_within_the_bound(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import hashlib
+
+    from nix_attest.sbom import filehash
+
+    d = tmp_path
+    f = d / "f.tar.gz"
+    f.write_bytes(b"payload")
+    (d / "link").symlink_to(f)
+    (d / "dir").mkdir()
+    got = filehash.file_hashes(str(f))
+    assert [(h.alg, h.content) for h in got] == [
+        ("SHA-256", hashlib.sha256(b"payload").hexdigest()),
+        ("SHA-512", hashlib.sha512(b"payload").hexdigest()),
+    ]
+    assert filehash.file_hashes(str(d / "link")) == ()  # a symlink's target is not what the path is
+    assert filehash.file_hashes(str(d / "dir")) == ()
+    assert filehash.file_hashes(str(d / "missing")) == ()
+    monkeypatch.setattr(filehash, "MAX_BYTES", 3)
+    assert filehash.file_hashes(str(f)) == ()  # bounded: a huge built output is not read
