@@ -65,3 +65,34 @@ def test_waiver_findings_name_the_waiver(write_policy: Write) -> None:
         "waiver (closure.*) matched no violation",
         "waiver W1 (licenses.deny for zlib) expired on 2026-01-01 and no longer waives anything",
     ]
+
+
+def _findings(policy: Policy, sbom: object) -> list[tuple[str, str, str]]:
+    return [(v.rule, v.severity, v.message) for v in evaluate(policy, sbom, NOW).violations]  # type: ignore[arg-type]
+
+
+def test_runtime_size_limit_is_inclusive(write_policy: Write) -> None:
+    sbom = make_sbom(
+        [comp("a", nar_size=600), comp("b", nar_size=400)], root=comp("app", "2.0", closures=(), nar_size=0)
+    )
+    size = sbom.runtime_closure_size()
+    assert size is not None
+    assert _findings(write_policy(f"closure: {{max-runtime-bytes: {size}}}\n"), sbom) == []
+    assert _findings(write_policy(f"closure: {{max-runtime-bytes: {size - 1}}}\n"), sbom) == [
+        (
+            "closure.max-runtime-bytes",
+            "error",
+            f"runtime closure is {size} bytes, over the maximum of {size - 1}",
+        )
+    ]
+
+
+@pytest.mark.parametrize(("mode", "severity"), [("required", "error"), ("warn", "note")])
+def test_an_sbom_without_a_rebuild_check(mode: str, severity: str, write_policy: Write) -> None:
+    assert _findings(write_policy(f"reproducible: {mode}\n"), make_sbom([comp("a")])) == [
+        (
+            "reproducible.unchecked",
+            severity,
+            "the SBOM has no rebuild check result (build with the reproducibility check enabled)",
+        )
+    ]
