@@ -77,5 +77,6 @@ def test_signed_sizes_and_details() -> None:
     assert md.signed_size(None) == "unknown"
     assert md.signed_size(0) == "±0 B"
     assert md.signed_size(10) == "+10 B"
+    assert md.signed_size(1) == "+1 B"
     assert md.signed_size(-2048) == "-2.0 KiB"
     assert md.details("3 more", "body") == "<details><summary>3 more</summary>\n\nbody\n\n</details>"

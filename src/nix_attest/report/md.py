@@ -64,12 +64,14 @@ def size(n: int | None) -> str:
     if n is None:
         return "unknown"
     value = float(abs(n))
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if value < 1024 or unit == "GiB":
-            shown = f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-            return f"-{shown}" if n < 0 else shown
+    unit = "B"
+    for bigger in ("KiB", "MiB", "GiB"):
+        if value < 1024:
+            break
         value /= 1024
-    raise AssertionError("unreachable")
+        unit = bigger
+    shown = f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+    return f"-{shown}" if n < 0 else shown
 
 
 def signed_size(n: int | None) -> str:
