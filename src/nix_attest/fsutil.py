@@ -27,7 +27,7 @@ def write_atomic(path: str | os.PathLike[str], data: str | bytes, *, mode: int |
     """Write ``data`` to ``path`` atomically; raise :class:`OutputError` naming the path on failure.
     The file keeps the mode of the file it replaces (0644 for a new file) unless ``mode`` is given."""
     target = Path(path)
-    payload = data.encode("utf-8") if isinstance(data, str) else data
+    payload = data.encode() if isinstance(data, str) else data  # str.encode: UTF-8
     try:
         info: os.stat_result | None = os.lstat(target)
     except FileNotFoundError:

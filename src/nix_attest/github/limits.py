@@ -11,12 +11,12 @@ def truncate(text: str, limit: int, note: str, *, in_bytes: bool = False) -> str
     ``note``, within the limit and never splitting a character (no note when not even that fits)."""
 
     def size(value: str) -> int:
-        return len(value.encode("utf-8")) if in_bytes else len(value)
+        return len(value.encode()) if in_bytes else len(value)  # str.encode: UTF-8
 
     if size(text) <= limit:
         return text
     if size(note) > limit:
         note = ""
     room = limit - size(note)
-    head = text.encode("utf-8")[:room].decode("utf-8", errors="ignore") if in_bytes else text[:room]
+    head = text.encode()[:room].decode(errors="ignore") if in_bytes else text[:room]
     return head + note
