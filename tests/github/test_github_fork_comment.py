@@ -6,6 +6,7 @@ really built that commit."""
 from __future__ import annotations
 
 import json
+import random
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -14,9 +15,11 @@ from pathlib import Path
 import pytest
 from helpers.github_server import BOT, Server
 from helpers.gitrepo import demo_pull_request
+from helpers.hostile import small_sbom
 
 from nix_attest.cli import main
 from nix_attest.errors import EXIT_USAGE
+from nix_attest.github import workflow_run
 from nix_attest.github.comment import MARKER_PREFIX, marker_for
 from nix_attest.github.identity import use_identity
 
@@ -142,19 +145,6 @@ def test_the_comment_is_rendered_here_and_checked_with_the_base_policy(
 
 
 @pytest.mark.nix
-def test_a_pull_request_whose_head_is_another_commit_is_refused(
-    pr_run: PrRun, trusted: Path, github: Server, capsys: pytest.CaptureFixture[str]
-) -> None:
-    github.state.add_artifact("o/r", RUN_ID, pr_run.artifact, pr_run.files)
-    github.state.add_pull("o/r", 7, "f" * 40, "fork/r")  # pushed again, or another PR altogether
-    assert comment(trusted) == EXIT_USAGE
-    (line,) = capsys.readouterr().err.strip().splitlines()
-    assert "refusing to comment on #7: its head commit is ffffffffffff" in line
-    assert ("o", "r", 7) not in github.state.comments
-    assert not github.state.writes()
-
-
-@pytest.mark.nix
 def test_an_artifact_naming_a_pull_request_of_another_repository_is_refused(
     pr_run: PrRun, trusted: Path, github: Server, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -210,3 +200,115 @@ def test_not_a_workflow_run_event_is_bad_usage(
     monkeypatch.setenv("GITHUB_EVENT_NAME", "pull_request_target")
     assert comment(trusted) == EXIT_USAGE
     assert "workflow_run" in capsys.readouterr().err
+
+
+# -- the pull request's identity, without Nix: a small artifact ------------------------------------------
+
+
+def small_artifact(pull_request: int | None = 7, **record: object) -> dict[str, bytes]:
+    """What a fork's run could upload: a small SBOM and a run.json claiming ``pull_request``."""
+    doc = {"format": 1, "installable": ".#default", "comment_key": "k", "label": None}
+    doc.update(record, pull_request=pull_request)
+    return {"sbom.cdx.json": json.dumps(small_sbom("libfoo")).encode(), "run.json": json.dumps(doc).encode()}
+
+
+def test_a_pull_request_whose_head_repository_is_gone_is_refused(
+    trusted: Path, github: Server, capsys: pytest.CaptureFixture[str]
+) -> None:
+    github.state.add_artifact("o/r", RUN_ID, "nix-attest-a", small_artifact())
+    github.state.add_pull("o/r", 7, HEAD_SHA, None)  # the fork was deleted: GitHub says repo: null
+    assert comment(trusted) == EXIT_USAGE
+    assert "its head is in a deleted repository" in capsys.readouterr().err
+    assert not github.state.writes()
+
+
+def test_a_pull_request_number_that_does_not_exist_is_refused(
+    trusted: Path, github: Server, capsys: pytest.CaptureFixture[str]
+) -> None:
+    github.state.add_artifact("o/r", RUN_ID, "nix-attest-a", small_artifact(pull_request=99))
+    assert comment(trusted) == EXIT_USAGE
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert "#99" in line and "no such pull request" in line
+    assert not github.state.writes()
+
+
+def test_a_same_repository_pull_request_is_left_alone_whatever_the_letter_case(
+    tmp_path: Path, trusted: Path, github: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    same = workflow_run_event(tmp_path, head_repository={"full_name": "O/R"}, pull_requests=[{"number": 7}])
+    monkeypatch.setenv("GITHUB_EVENT_PATH", str(same))
+    github.state.add_artifact("o/r", RUN_ID, "nix-attest-a", small_artifact())
+    github.state.add_pull("o/r", 7, HEAD_SHA, "O/R")
+    assert comment(trusted) == 0
+    assert github.state.requests == []  # its own run comments: no second comment from here
+
+
+def test_an_event_pull_request_of_another_repository_does_not_hide_the_right_one(
+    tmp_path: Path,
+    trusted: Path,
+    github: Server,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """workflow_run.pull_requests can list a pull request of another repository (the fork's own PR
+    from the same branch): its number means nothing here. The artifact's claim, checked, still works."""
+    other = {
+        "number": 3,
+        "head": {"sha": HEAD_SHA, "repo": {"url": "https://api.github.example/repos/fork/r"}},
+        "base": {"repo": {"url": "https://api.github.example/repos/fork/r"}},
+    }
+    monkeypatch.setenv("GITHUB_EVENT_PATH", str(workflow_run_event(tmp_path, pull_requests=[other])))
+    github.state.add_artifact("o/r", RUN_ID, "nix-attest-a", small_artifact(pull_request=7))
+    github.state.add_pull("o/r", 3, "d" * 40, "someone/else")  # o/r's own #3: unrelated
+    github.state.add_pull("o/r", 7, HEAD_SHA, "fork/r")
+    assert comment(trusted) == 0, capsys.readouterr().err
+    assert ("o", "r", 7) in github.state.comments and ("o", "r", 3) not in github.state.comments
+
+
+def test_a_run_of_an_older_push_is_a_notice_not_a_failure(
+    trusted: Path, github: Server, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The PR moved on (a newer push, whose own run will comment): nothing to do, and nothing red."""
+    github.state.add_artifact("o/r", RUN_ID, "nix-attest-a", small_artifact())
+    github.state.add_pull("o/r", 7, "f" * 40, "fork/r")
+    assert comment(trusted) == 0
+    out = "".join(capsys.readouterr())
+    assert "#7 is now at ffffffffffff" in out and HEAD_SHA[:12] in out
+    assert not github.state.writes()
+
+
+def test_the_comment_says_whose_data_it_shows(
+    trusted: Path, github: Server, capsys: pytest.CaptureFixture[str]
+) -> None:
+    github.state.add_artifact("o/r", RUN_ID, "nix-attest-a", small_artifact())
+    github.state.add_pull("o/r", 7, HEAD_SHA, "fork/r")
+    assert comment(trusted) == 0, capsys.readouterr().err
+    (posted,) = github.state.comments[("o", "r", 7)]
+    assert f"reported by the pull request's own run, fork/r at {HEAD_SHA[:12]}:" in posted["body"]
+
+
+def test_an_artifact_over_the_size_bound_is_never_downloaded(
+    trusted: Path, github: Server, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(workflow_run, "MAX_ARCHIVE_BYTES", 1000)
+    big = small_artifact(label="x" * 150)
+    big["padding"] = random.Random(0).randbytes(10_000)  # incompressible
+    github.state.add_artifact("o/r", RUN_ID, "nix-attest-a", big)
+    github.state.add_pull("o/r", 7, HEAD_SHA, "fork/r")
+    assert comment(trusted) == EXIT_USAGE
+    assert "more than 1000" in capsys.readouterr().err
+    assert not github.state.artifact_blob_requests()  # the listing said so: not even fetched
+
+
+def test_an_archive_larger_than_listed_is_cut_off_at_the_bound(
+    trusted: Path, github: Server, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(workflow_run, "MAX_ARCHIVE_BYTES", 1000)
+    big = small_artifact()
+    big["padding"] = random.Random(0).randbytes(10_000)
+    record = github.state.add_artifact("o/r", RUN_ID, "nix-attest-a", big)
+    record["size_in_bytes"] = 10  # the listing understates it
+    github.state.add_pull("o/r", 7, HEAD_SHA, "fork/r")
+    assert comment(trusted) == EXIT_USAGE
+    assert "larger than 1000 bytes" in capsys.readouterr().err
+    assert not github.state.writes()

@@ -135,11 +135,13 @@ class FakeGitHub:
             self.artifacts.append(record)
         return record
 
-    def add_pull(self, repository: str, number: int, head_sha: str, head_repository: str) -> None:
+    def add_pull(self, repository: str, number: int, head_sha: str, head_repository: str | None) -> None:
+        """A pull request; ``head_repository`` None: the fork was deleted (GitHub answers ``repo: null``)."""
+        head_repo = {"full_name": head_repository} if head_repository is not None else None
         self.pulls[(repository.lower(), number)] = {
             "number": number,
             "state": "open",
-            "head": {"sha": head_sha, "ref": "patch", "repo": {"full_name": head_repository}},
+            "head": {"sha": head_sha, "ref": "patch", "repo": head_repo},
             "base": {"ref": "main", "repo": {"full_name": repository}},
         }
 

@@ -75,3 +75,21 @@ def test_with_marker_always_prepends_and_neutralises_the_body() -> None:
     assert text.count("<!--") == 1 and "@\u200doctocat" in text
     assert with_marker(f"{MARK}\nreport", MARK) == f"{MARK}\nreport"  # rendered with the marker: kept once
     assert with_marker("report", MARK) == f"{MARK}\nreport"
+
+
+BIDI = "\u202e\u2066\u2067\u2068\u2069\u202a\u202b\u202c\u202d\u200e\u200f\u061c"
+
+
+def test_bidi_overrides_and_control_characters_cannot_disguise_pr_text() -> None:
+    """A component named 'evil\\u202elibc' shows as 'evilcbil' reversed (Trojan Source), an ANSI escape
+    or a backspace hides text: each becomes a visible U+FFFD; newlines and tabs of documents stay."""
+    for ch in BIDI + "\x00\x08\x1b\x7f\x85\x9b":
+        assert md.inert(f"a{ch}b") == "a\ufffdb", repr(ch)
+        if not ch.isspace():  # text and code turn whitespace (NEL included) into one space first
+            assert md.text(f"a{ch}b") == "a\ufffdb" and md.code(f"a{ch}b") == "`a\ufffdb`"
+    assert md.inert("line\n\tnext\r\n") == "line\n\tnext\r\n"
+    assert md.inert(md.inert("@a \u202e")) == md.inert("@a \u202e")  # still idempotent
+    head = hostile_report()
+    named = ReportData(installable="app\u202egnp.exe", verdict="pass", label="os=\u2067x", problems=("\x1b",))
+    for body in (render_comment(named, MARK), render_summary(named), render_comment(head, MARK)):
+        assert not any(ch in body for ch in BIDI + "\x1b")

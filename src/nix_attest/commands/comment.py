@@ -25,8 +25,10 @@ from ..sbom.diff import diff_sboms
 from ..sbom.read import load_sbom, loads_sbom
 
 if TYPE_CHECKING:
+    from ..github.run_record import RunRecord
     from ..github.workflow_run import WorkflowRun
     from ..policy import Policy
+    from ..sbom.model import Sbom
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -153,7 +155,14 @@ WANTED = {SBOM_FILE: 64 * 2**20, DIFF_FILE: 16 * 2**20, RUN_RECORD: 64 * 1024}
 
 def comment_workflow_run(args: argparse.Namespace) -> int:
     """Comment on a fork PR from the trusted ``workflow_run`` workflow: artifacts as data, re-rendered."""
-    from ..github.workflow_run import download_artifact, read_workflow_run, run_artifacts, unpack
+    from ..github.workflow_run import (
+        StaleRun,
+        download_artifact,
+        pull_request_number,
+        read_workflow_run,
+        run_artifacts,
+        unpack,
+    )
     from ..policy import load_policy
 
     run = read_workflow_run(os.environ)
@@ -182,7 +191,18 @@ def comment_workflow_run(args: argparse.Namespace) -> int:
             if SBOM_FILE not in files:
                 actions.warning(f"{source} has no {SBOM_FILE} (the run stopped before the SBOM): skipped")
                 continue
-            number, data, mark = _rerender(client, run, files, policy, source, artifact.name)
+            sbom = loads_sbom(_utf8(files[SBOM_FILE], source), source=f"{source}: {SBOM_FILE}")
+            record = None
+            if RUN_RECORD in files:
+                record = loads_run_record(files[RUN_RECORD], source=f"{source}: {RUN_RECORD}")
+            number = pull_request_number(client, run, record.pull_request if record else None)
+            if isinstance(number, StaleRun):
+                actions.notice(
+                    f"not commenting: run {run.id} built {run.head_sha[:12]}, pull request #{number.number} "
+                    f"is now at {number.head_sha[:12]} (the newer push's run comments)"
+                )
+                continue
+            data, mark = _rerender(run, sbom, record, files, policy, args.policy, source, artifact.name)
             body = render_comment(data, mark)
             if args.output:
                 write_atomic(args.output, body)
@@ -200,30 +220,35 @@ def comment_workflow_run(args: argparse.Namespace) -> int:
 
 
 def _rerender(
-    client: GitHubClient,
     run: WorkflowRun,
+    sbom: Sbom,
+    record: RunRecord | None,
     files: dict[str, bytes],
     policy: Policy | None,
+    policy_path: str | None,
     source: str,
     artifact_name: str,
-) -> tuple[int, ReportData, str]:
-    """The validated PR number, the report rendered from the artifact's data (the verdict from
-    ``policy``) and the comment marker the PR run would have used."""
+) -> tuple[ReportData, str]:
+    """The report rendered from the artifact's data (the verdict from ``policy``) and the comment
+    marker the PR run would have used."""
     from ..github.identity import use_identity
-    from ..github.workflow_run import pull_request_number
     from ..policy import evaluate
 
-    sbom = loads_sbom(_utf8(files[SBOM_FILE], source), source=f"{source}: {SBOM_FILE}")
-    record = None
-    if RUN_RECORD in files:
-        record = loads_run_record(files[RUN_RECORD], source=f"{source}: {RUN_RECORD}")
-    number = pull_request_number(client, run, record.pull_request if record else None)
     installable = record.installable if record else sbom.meta.installable
     key = record.comment_key if record else use_identity(installable, "fork-safe", env={}).key
     diff = None
     if DIFF_FILE in files:
         diff = loads_diff(files[DIFF_FILE], source=f"{source}: {DIFF_FILE}")
     report = evaluate(policy, sbom) if policy is not None else None
+    verdict = (
+        f"the verdict is {policy_path}, this repository's policy, applied to them"
+        if policy_path
+        else "no policy was given here, so none was checked"
+    )
+    whose = (
+        f"reported by the pull request's own run, {run.head_repository} at {run.head_sha[:12]}: its SBOM "
+        f"and diff are that run's account, not rebuilt here; {verdict}"
+    )
     data = ReportData(
         installable=installable,
         label=record.label if record else None,
@@ -234,9 +259,10 @@ def _rerender(
         diff=diff,
         diff_head=sbom if diff is not None else None,
         diff_base_label=diff.base_label if diff is not None else None,
+        problems=(whose,),
         links=Links(run_url=run.html_url, artifact_name=artifact_name),
     )
-    return number, data, marker_for(key)
+    return data, marker_for(key)
 
 
 def _utf8(data: bytes, source: str) -> str:

@@ -64,6 +64,10 @@ class GitHubRateLimitError(GitHubError):
     """A rate limit whose reset is further away than we are willing to wait."""
 
 
+class ResponseTooLarge(GitHubError):
+    """A body over the caller's bound (``fetch_url``/``download``): not read further."""
+
+
 class _Retry(Retry):
     """urllib3 ``Retry`` whose sleeps go through an injectable function (tests keep waits short)."""
 
@@ -280,7 +284,7 @@ class GitHubClient:
                 for chunk in response.iter_content(65536):
                     body += chunk
                     if len(body) > max_bytes:
-                        raise GitHubError(f"GET {where}: the response is larger than {max_bytes} bytes")
+                        raise ResponseTooLarge(f"GET {where}: the response is larger than {max_bytes} bytes")
                 return bytes(body), response.headers.get("Content-Type", "")
         except requests.RequestException as exc:
             raise GitHubError(f"GET {where}: {self._scrub(_exc_summary(exc))}") from None

@@ -7,9 +7,11 @@ the PR run left as hostile data (GitHub Security Lab, "preventing pwn requests")
 - the event: which run, its head commit and head repository (set by GitHub, trusted);
 - the run's artifacts: listed and downloaded through the REST API (the archive from storage, without
   the token), unpacked with bounds: only known flat file names, a size cap per file and in total;
-- the pull request: ``workflow_run.pull_requests`` is empty for forks, so the number comes from the
-  event when GitHub gives one, else from the artifact, and is only believed after fetching the PR and
-  finding that its head commit is the run's head commit and its head repository the run's.
+- the pull request: ``workflow_run.pull_requests`` is empty for forks (and may list pull requests of
+  other repositories), so the numbers it gives and the one the artifact claims are only candidates: a
+  candidate is believed after fetching the PR and finding that its head repository is the run's head
+  repository and its head commit the run's head commit. A PR of that fork whose head has moved on is
+  a stale run (a newer push's run comments), not an error.
 """
 
 from __future__ import annotations
@@ -23,15 +25,24 @@ from typing import Any
 
 from ..errors import InputError
 from ..untrusted import TooDeep, loads_json
-from .http import GitHubClient
+from .http import GitHubClient, GitHubNotFoundError, ResponseTooLarge
 
 MAX_ARCHIVE_BYTES = 64 * 2**20  # one artifact's zip
 MAX_ARTIFACTS = 100
 MAX_ENTRIES = 1000
+MAX_CANDIDATES = 5  # pull request numbers looked up per artifact
 
 
 class PullRequestMismatch(InputError):
     """The pull request named by the event or the artifact is not the one the run built (exit 2)."""
+
+
+@dataclass(frozen=True, slots=True)
+class StaleRun:
+    """The run's pull request has moved on to another commit of the same fork: nothing to comment."""
+
+    number: int
+    head_sha: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +127,10 @@ def download_artifact(client: GitHubClient, run: WorkflowRun, artifact: RunArtif
     if artifact.size > MAX_ARCHIVE_BYTES:
         raise InputError(f"artifact {artifact.name} is {artifact.size} bytes, more than {MAX_ARCHIVE_BYTES}")
     path = f"/repos/{run.repository}/actions/artifacts/{artifact.id}/zip"
-    return client.download(path, max_bytes=MAX_ARCHIVE_BYTES)
+    try:
+        return client.download(path, max_bytes=MAX_ARCHIVE_BYTES)
+    except ResponseTooLarge:
+        raise InputError(f"artifact {artifact.name} is larger than {MAX_ARCHIVE_BYTES} bytes") from None
 
 
 def unpack(archive: bytes, wanted: Mapping[str, int], *, source: str) -> dict[str, bytes]:
@@ -147,28 +161,38 @@ def unpack(archive: bytes, wanted: Mapping[str, int], *, source: str) -> dict[st
     return out
 
 
-def pull_request_number(client: GitHubClient, run: WorkflowRun, claimed: int | None) -> int:
-    """The pull request the run built: the event's, else the artifact's claim, believed only when the
-    PR's head commit and head repository are the run's."""
-    number = run.pull_requests[0] if run.pull_requests else claimed
-    if number is None:
+def pull_request_number(client: GitHubClient, run: WorkflowRun, claimed: int | None) -> int | StaleRun:
+    """The pull request the run built. Candidates: the event's numbers, then the artifact's claim; the
+    first whose head repository is the run's head repository and whose head commit is the run's head
+    commit is the answer. A candidate of that repository at another commit makes a :class:`StaleRun`
+    (when no candidate matches); anything else is :class:`PullRequestMismatch`."""
+    candidates = list(dict.fromkeys([*run.pull_requests, *([claimed] if claimed is not None else [])]))
+    if not candidates:
         raise InputError(
             f"cannot tell which pull request run {run.id} belongs to: the event names none and the "
             "artifact has no run.json with pull_request"
         )
-    pr = client.get_json(f"/repos/{run.repository}/pulls/{number}")
-    head = pr.get("head") if isinstance(pr, dict) else None
-    sha = head.get("sha") if isinstance(head, dict) else None
-    repo = _full_name(head.get("repo")) if isinstance(head, dict) else None
-    if sha != run.head_sha:
-        shown = sha[:12] if isinstance(sha, str) else "unknown"
-        raise PullRequestMismatch(
-            f"refusing to comment on #{number}: its head commit is {shown}, run {run.id} built "
-            f"{run.head_sha[:12]} (a newer push, or an artifact naming another pull request)"
-        )
-    if repo is None or repo.lower() != run.head_repository.lower():
-        raise PullRequestMismatch(
-            f"refusing to comment on #{number}: its head is in {repo or 'a deleted repository'}, "
-            f"run {run.id} built {run.head_repository}"
-        )
-    return int(number)
+    problem: str | None = None
+    stale: StaleRun | None = None
+    for number in candidates[:MAX_CANDIDATES]:
+        try:
+            pr = client.get_json(f"/repos/{run.repository}/pulls/{number}")
+        except GitHubNotFoundError:
+            problem = problem or f"refusing to comment on #{number}: no such pull request in {run.repository}"
+            continue
+        head = pr.get("head") if isinstance(pr, dict) else None
+        sha = head.get("sha") if isinstance(head, dict) else None
+        repo = _full_name(head.get("repo")) if isinstance(head, dict) else None
+        if repo is None or repo.lower() != run.head_repository.lower():
+            problem = problem or (
+                f"refusing to comment on #{number}: its head is in {repo or 'a deleted repository'}, "
+                f"run {run.id} built {run.head_repository}"
+            )
+            continue
+        if sha != run.head_sha:
+            stale = stale or StaleRun(number, sha if isinstance(sha, str) else "unknown")
+            continue
+        return number
+    if stale is not None:
+        return stale
+    raise PullRequestMismatch(problem or f"refusing to comment: no pull request matches run {run.id}")

@@ -13,13 +13,19 @@ ZWJ = "\u200d"
 _MENTION = re.compile(r"@(?=[A-Za-z0-9_])")
 _REFERENCE = re.compile(r"(#|\bGH-)(?=[0-9]+\b)", re.IGNORECASE)  # not colours such as #2da44e
 _COMMENT_OPEN = "<!--"
+# Characters that change how text around them looks without being seen: bidirectional overrides and
+# isolates (a name shown reversed, "Trojan Source") and C0/C1 controls (ANSI escapes, backspace).
+# From PR data they become a visible U+FFFD. Tab, newline and carriage return stay (documents).
+_DISGUISE = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 def inert(value: str) -> str:
-    """``value`` with mentions, issue references and HTML comment openers neutralised (idempotent).
+    """``value`` with mentions, issue references and HTML comment openers neutralised and disguising
+    characters (bidi overrides, controls) made visible (idempotent).
 
     For whole Markdown documents too (a report posted with ``comment --body-file``): nothing nix-attest
     renders needs a live mention, reference or comment."""
+    value = _DISGUISE.sub("\ufffd", value)
     value = _MENTION.sub("@" + ZWJ, value)
     value = _REFERENCE.sub(lambda m: m.group(1) + ZWJ, value)
     return value.replace(_COMMENT_OPEN, "<" + ZWJ + "!--")
