@@ -10,8 +10,9 @@ no PIP_* variables, empty pip and uv caches, an empty environment home.
 2. cache restored: a second job on a fresh machine that restores the environment actions/cache saved
    in the first (the directory is packed with tar and zstd, as actions/cache does on GitHub's runners,
    gzip where zstd is missing, and unpacked into a fresh environment home); the time is the unpacking
-   plus install.sh. The download from the cache service is not included: it depends on the network
-   (the packed environment is printed, ~30 MB).
+   plus install.sh, which checks every restored file against its package's RECORD. The download
+   from the cache service is not included: it depends on the network (the packed environment is
+   printed, ~30 MB).
 3. second use in the same job: install.sh again with everything in place.
 
 The floor is the start of the interpreter (`python3 -I -c pass`, median of 5): the least any run of
@@ -112,6 +113,8 @@ def main() -> int:
         (job2 / "envs").mkdir()
         timed(["tar", *COMPRESS, "-xf", str(packed), "-C", str(job2 / "envs")], env2, base)
         unpack = time.perf_counter() - started
+        # the composite tells install.sh the cache was hit: it checks the restored files once
+        env2["NIX_ATTEST_ENV_RESTORED"] = "true"
         install2, exe2 = timed(["bash", str(root2 / "actions" / "install.sh"), str(root2)], env2, job2)
         restored = unpack + install2
         assert not list((job2 / "envs").glob("uv-*")), "the restored job bootstrapped uv"

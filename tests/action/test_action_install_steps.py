@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +47,7 @@ def test_cache_steps_are_pinned_and_skipped_when_the_environment_is_there() -> N
         step = by_name[name]
         assert step["uses"].split("@")[1].isalnum() and len(step["uses"].split("@")[1]) == 40
         assert "steps.nix-attest-env.outputs.ready != 'true'" in step["if"]
-        assert "inputs.cache == 'true'" in step["if"]
+        assert "steps.nix-attest-env.outputs.cache == 'true'" in step["if"]  # the plan decides (auto)
         assert step["with"] == {
             "path": "${{ steps.nix-attest-env.outputs.path }}",
             "key": "${{ steps.nix-attest-env.outputs.key }}",
@@ -55,6 +56,104 @@ def test_cache_steps_are_pinned_and_skipped_when_the_environment_is_there() -> N
     assert "cache-hit != 'true'" in by_name["Save the nix-attest environment"]["if"]
     names = [s.get("name") for s in steps(ACTIONS[0])]
     assert names.index("Save the nix-attest environment") == names.index("Install nix-attest") + 1
+
+
+def plan(tmp_path: Path, **env: str) -> tuple[subprocess.CompletedProcess[str], dict[str, str]]:
+    """install.sh --plan as the first install step runs it (no install, no network)."""
+    out = tmp_path / "github_output"
+    out.write_text("")
+    keep = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME")}
+    proc = subprocess.run(
+        ["bash", str(REPO_ROOT / "actions" / "install.sh"), "--plan", str(REPO_ROOT)],
+        env={**keep, "GITHUB_OUTPUT": str(out), "NIX_ATTEST_ENV_HOME": str(tmp_path / "envs"), **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return proc, parse_output_file(out.read_text())
+
+
+@pytest.mark.parametrize(
+    ("env", "cache"),
+    [
+        ({}, "true"),  # auto outside a signing job: cached
+        ({"NIX_ATTEST_CACHE": "auto", "GITHUB_EVENT_NAME": "pull_request"}, "true"),
+        ({"ACTIONS_ID_TOKEN_REQUEST_URL": "https://token.example/x"}, "false"),  # id-token: write
+        ({"GITHUB_EVENT_NAME": "release", "GITHUB_REF": "refs/tags/v1"}, "false"),
+        ({"GITHUB_EVENT_NAME": "push", "GITHUB_REF": "refs/tags/v1.2"}, "false"),
+        ({"GITHUB_EVENT_NAME": "push", "GITHUB_REF": "refs/heads/main"}, "true"),
+        ({"NIX_ATTEST_CACHE": "true", "ACTIONS_ID_TOKEN_REQUEST_URL": "https://token.example/x"}, "true"),
+        ({"NIX_ATTEST_CACHE": "false"}, "false"),
+    ],
+)
+def test_the_cache_is_not_used_where_a_poisoned_entry_could_sign(
+    tmp_path: Path, env: dict[str, str], cache: str
+) -> None:
+    """A default-branch cache entry can be written by any default-branch workflow (one that runs a
+    pull request's code, say): cache: auto keeps it out of jobs that can sign or publish."""
+    proc, outputs = plan(tmp_path, **env)
+    assert proc.returncode == 0, proc.stderr
+    assert outputs["cache"] == cache and outputs["ready"] == "false"
+    assert outputs["key"].startswith("nix-attest-env-") and outputs["path"].endswith(outputs["key"])
+    said = proc.stderr.strip().splitlines()
+    if cache == "false" and env.get("NIX_ATTEST_CACHE") != "false":
+        (line,) = said
+        assert "not using the install cache" in line and "cache: true" in line
+    else:
+        assert said == []
+
+
+def test_a_cache_value_that_is_not_a_choice_is_refused(tmp_path: Path) -> None:
+    proc, outputs = plan(tmp_path, NIX_ATTEST_CACHE="yes")
+    assert proc.returncode == 2 and outputs == {}
+    (line,) = proc.stderr.strip().splitlines()
+    assert "cache must be auto, true or false, got 'yes'" in line
+
+
+def fake_python(tmp_path: Path, version: str) -> dict[str, str]:
+    """A PATH whose python3 is this machine's, reporting another version (no such interpreter here):
+    install.sh's version check sees what that interpreter would report."""
+    bin_dir = tmp_path / "fakebin"
+    bin_dir.mkdir()
+    major, minor, micro = (int(x) for x in version.split("."))
+    shim = (
+        "import platform, sys\n"
+        f"sys.version_info = ({major}, {minor}, {micro}, 'final', 0)\n"
+        f"platform.python_version = lambda: {version!r}\n"
+        "sys.argv = sys.argv[1:]\n"
+        "exec(compile(sys.stdin.read(), '<stdin>', 'exec'))\n"
+    )
+    (bin_dir / "shim.py").write_text(shim)
+    real = Path(sys.executable).resolve()
+    (bin_dir / "python3").write_text(f'#!/bin/sh\nshift 2\nexec {real} -I {bin_dir / "shim.py"} "$@"\n')
+    (bin_dir / "python3").chmod(0o755)
+    return {"PATH": f"{bin_dir}:/usr/bin:/bin"}
+
+
+@pytest.mark.parametrize("version", ["3.9.18", "3.15.0"])
+def test_an_unsupported_python_is_one_line_and_nothing_is_installed(tmp_path: Path, version: str) -> None:
+    proc, outputs = plan(tmp_path, **fake_python(tmp_path, version))
+    assert proc.returncode == 2 and outputs == {} and proc.stdout == ""
+    (line,) = proc.stderr.strip().splitlines()
+    assert f"python3 is {version}, nix-attest needs 3.10 to 3.14" in line and "setup-python" in line
+    assert not (tmp_path / "envs").exists()
+
+
+def test_the_version_check_runs_on_an_interpreter_without_f_strings() -> None:
+    """Python 3.5 and older cannot compile an f-string: the check must reach its own message."""
+    text = (REPO_ROOT / "actions" / "install.sh").read_text()
+    check = text[text.index("<<'PY'\n") + 6 : text.index("\nPY\n")]
+    assert 'f"' not in check and "f'" not in check
+
+
+def test_no_python3_is_one_line(tmp_path: Path) -> None:
+    empty = tmp_path / "nobin"
+    empty.mkdir()
+    (empty / "bash").symlink_to("/bin/bash")
+    proc, outputs = plan(tmp_path, PATH=str(empty))
+    assert proc.returncode == 2 and outputs == {}
+    (line,) = proc.stderr.strip().splitlines()
+    assert "no python3 on PATH" in line and "setup-python" in line
 
 
 @pytest.mark.parametrize("action", ACTIONS, ids=lambda p: str(p.relative_to(REPO_ROOT)))

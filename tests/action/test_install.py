@@ -203,6 +203,93 @@ def test_second_use_in_the_same_job_is_instant(installs: dict[str, Installed]) -
     assert elapsed < 1.0  # bench/install.py measures it (≤ 0.1 s); a loaded CI machine gets slack here
 
 
+def run_install(root: Path, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["bash", str(root / "actions" / "install.sh"), str(root)],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_two_installs_at_once_share_one_environment(installs: dict[str, Installed], tmp_path: Path) -> None:
+    """Two jobs of one self-hosted runner, or two steps started together: both succeed, one result is
+    kept, and nothing of the other is left inside it (a plain `mv` put the loser's venv into the
+    winner's, and into the cache with it)."""
+    done = installs[CURRENT]
+    root = tmp_path / "action"
+    root.mkdir()
+    for part in ("actions", "requirements", "src"):
+        shutil.copytree(REPO_ROOT / part, root / part, ignore=shutil.ignore_patterns("__pycache__"))
+    home = tmp_path / "envs"
+    env = {**done.env, "NIX_ATTEST_ENV_HOME": str(home)}
+    procs = [
+        subprocess.Popen(
+            ["bash", str(root / "actions" / "install.sh"), str(root)],
+            cwd=done.cwd,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    results = [(p.wait(timeout=300), *p.communicate()) for p in procs]
+    assert [r[0] for r in results] == [0, 0], [r[2] for r in results]
+    assert results[0][1] == results[1][1] != ""
+    names = sorted(p.name for p in home.iterdir())
+    assert len(names) == 2 and names[0].startswith("nix-attest-env-") and names[1].startswith("uv-"), names
+    for directory in home.iterdir():
+        assert not [p.name for p in directory.iterdir() if p.name.startswith(".") and "tmp" in p.name]
+    run = subprocess.run([results[0][1].strip(), "--version"], env=env, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+
+
+def restored_copy(done: Installed, tmp_path: Path) -> tuple[dict[str, str], Path]:
+    """The environment home as actions/cache would restore it on another machine (a copy)."""
+    home = tmp_path / "restored"
+    shutil.copytree(done.env["NIX_ATTEST_ENV_HOME"], home, symlinks=True)
+    (env_dir,) = [p for p in home.iterdir() if p.name.startswith("nix-attest-env-")]
+    return {**done.env, "NIX_ATTEST_ENV_HOME": str(home), "NIX_ATTEST_ENV_RESTORED": "true"}, env_dir
+
+
+def test_a_damaged_restored_environment_is_installed_again(
+    installs: dict[str, Installed], tmp_path: Path
+) -> None:
+    done = installs[CURRENT]
+    assert done.proc.returncode == 0, done.proc.stderr
+    env, env_dir = restored_copy(done, tmp_path)
+    (api,) = env_dir.glob("lib/python*/site-packages/requests/api.py")
+    original = api.read_bytes()
+    api.write_bytes(original[:-100])  # a truncated file, as an interrupted restore leaves it
+    proc = run_install(done.root, env, done.cwd)
+    assert proc.returncode == 0, proc.stderr
+    assert "restored from the cache is incomplete or damaged: installing it again" in proc.stderr
+    assert api.read_bytes() == original
+    assert not [p for p in Path(env["NIX_ATTEST_ENV_HOME"]).iterdir() if p.name.startswith(".trash")]
+    run = subprocess.run([proc.stdout.strip(), "--version"], env=env, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+
+
+def test_an_intact_restored_environment_is_checked_and_kept(
+    installs: dict[str, Installed], tmp_path: Path
+) -> None:
+    done = installs[CURRENT]
+    env, env_dir = restored_copy(done, tmp_path)
+    (env_dir / "kept").write_text("")
+    proc = run_install(done.root, env, done.cwd)
+    assert proc.returncode == 0 and proc.stderr == "", proc.stderr
+    assert (env_dir / "kept").exists()  # not reinstalled
+    # a broken interpreter link is found too
+    (env_dir / "bin" / "python").unlink()
+    (env_dir / "bin" / "python").symlink_to(tmp_path / "gone")
+    proc = run_install(done.root, env, done.cwd)
+    assert proc.returncode == 0 and "installing it again" in proc.stderr
+    assert not (env_dir / "kept").exists()
+
+
 def test_unsupported_python_is_refused_in_one_line(tmp_path: Path) -> None:
     old = next((p for v in ("3.9", "3.8") if (p := find_python(v)) is not None), None)
     if old is None:
