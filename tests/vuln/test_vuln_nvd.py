@@ -76,6 +76,23 @@ def test_numeric_fast_path_agrees_with_the_general_rule() -> None:
         assert compare_release(a, b) == _compare_release(a, b), (a, b)
 
 
+@pytest.mark.parametrize(
+    ("a", "b", "expected"),
+    [
+        ("1." + "9" * 5000, "1.10", 1),  # past Python's 4,300-digit int() limit: compared as digit strings
+        ("1." + "0" * 4999 + "7", "1.7", 0),  # leading zeros do not count
+        ("1" * 5000, "1" * 4999 + "2", -1),
+        ("2" * 6000 + ".1", "2" * 6000 + ".0.9", 1),
+        ("1.\u00b2", "1.2", -1),  # a superscript two is a letter to Nix (only ASCII digits make numbers),
+        ("1.\u0663", "1.2", -1),  # so is an Arabic-Indic three: letters sort before numbers
+    ],
+)
+def test_versions_from_a_hostile_sbom_compare_without_crashing(a: str, b: str, expected: int) -> None:
+    assert compare_release(a, b) == expected
+    assert compare_release(b, a) == -expected
+    assert compare_versions(a, b) == expected
+
+
 def test_cpe_parsing_unescapes_and_rejects_garbage() -> None:
     cpe = parse_cpe(r"cpe:2.3:a:smoothiecharts:smoothie_charts:*:*:*:*:*:node.js:*:*")
     assert cpe is not None and cpe.product == "smoothie_charts" and cpe.target_sw == "node.js"

@@ -14,11 +14,24 @@ def components(version: str) -> tuple[str, ...]:
     return tuple(_COMPONENT.findall(version))
 
 
+def _is_number(component: str) -> bool:
+    """Only ASCII digits make a number (``str.isdigit`` also accepts ``²`` and other scripts' digits)."""
+    return component.isdigit() and component.isascii()
+
+
+def _number_less(a: str, b: str) -> bool:
+    """``int(a) < int(b)`` without ``int``: a version from an SBOM can have a component longer than
+    Python's 4,300-digit conversion limit (and converting long ones is quadratic)."""
+    a, b = a.lstrip("0"), b.lstrip("0")
+    return (len(a), a) < (len(b), b)
+
+
 def _less(a: str, b: str) -> bool:
-    """Nix's ``componentsLT``: numbers numerically, "" < number, "pre" < everything, letters < numbers."""
-    a_num, b_num = a.isdigit(), b.isdigit()
+    """Nix's ``componentsLT``: numbers numerically, "" < number, "pre" < everything, letters < numbers.
+    (Nix treats a number too large for an ``int`` as a letter; here it stays a number.)"""
+    a_num, b_num = _is_number(a), _is_number(b)
     if a_num and b_num:
-        return int(a) < int(b)
+        return _number_less(a, b)
     if a == "" and b_num:
         return True
     if a == "pre" and b != "pre":
@@ -49,7 +62,7 @@ def compare_versions(a: str, b: str) -> int:
     return _compare(components(a), components(b))
 
 
-_NUMERIC = re.compile(r"[0-9]+(?:\.[0-9]+)*")
+_NUMERIC = re.compile(r"[0-9]{1,18}(?:\.[0-9]{1,18})*")  # an int each (longer ones: the general rule)
 
 
 @lru_cache(maxsize=262144)
@@ -83,8 +96,8 @@ def _compare_release(a: str, b: str) -> int:
     ca, cb = components(a), components(b)
     for i in range(max(len(ca), len(cb))):
         y = cb[i] if i < len(cb) else ""
-        x = ca[i] if i < len(ca) else ("0" if y.isdigit() else "")
-        if i >= len(cb) and x.isdigit():
+        x = ca[i] if i < len(ca) else ("0" if _is_number(y) else "")
+        if i >= len(cb) and _is_number(x):
             y = "0"
         if _less(x, y):
             return -1
