@@ -42,6 +42,13 @@ def test_code_spans() -> None:
         ("javascript:alert(1)", "lib"),
         ("HTTP://example.org", "lib"),
         ("ftp://example.org", "lib"),
+        # an advisory URL built from an id a compromised source chose: nothing may end the destination
+        (
+            "https://osv.dev/vulnerability/A\n\n@octocat <!-- x",
+            "[lib](https://osv.dev/vulnerability/A%0A%0A@octocat%20%3C!--%20x)",
+        ),
+        ("https://e.org/a\rb\tc\x00d\x7f", "[lib](https://e.org/a%0Db%09c%00d%7F)"),
+        ("https://e.org/x\\", "[lib](https://e.org/x%5C)"),  # a backslash would escape the closing )
     ],
 )
 def test_links_only_for_http_urls_with_escaped_destinations(url: str | None, expected: str) -> None:

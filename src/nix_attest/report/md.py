@@ -53,16 +53,15 @@ def code(value: str | None, limit: int = 200) -> str:
     return f"`{flat}`"
 
 
+# what could end or bend a link destination: whitespace and control characters (a line break ends the
+# link, and what follows is live Markdown), brackets, and a backslash (it would escape the closing ")")
+_URL_UNSAFE = re.compile(r"[\x00-\x20\x7f()<>\\]")
+
+
 def link(label: str, url: str | None) -> str:
     if not url or not url.startswith(("https://", "http://")):
         return text(label)
-    safe = (
-        url.replace(" ", "%20")
-        .replace(")", "%29")
-        .replace("(", "%28")
-        .replace("<", "%3C")
-        .replace(">", "%3E")
-    )
+    safe = _URL_UNSAFE.sub(lambda m: f"%{ord(m.group()):02X}", url)
     return f"[{text(label)}]({safe})"
 
 
