@@ -61,6 +61,7 @@ class FakeOsv:
     requests: list[tuple[str, str, Any]] = field(default_factory=list)  # method, path, body
     page_size: int | None = None  # vulns per result page (None: all at once)
     fail_querybatch: int = 0  # answer this many querybatch requests with 503 first
+    forced: list[str] = field(default_factory=list)  # a compromised OSV: these ids answer every query
     url: str = ""
 
     @classmethod
@@ -197,8 +198,9 @@ def _osv_handler(state: FakeOsv) -> type[BaseHTTPRequestHandler]:
                     size = state.page_size or len(found) or 1
                     page = found[start : start + size]
                     result: dict[str, Any] = {}
-                    if page:
+                    if page or state.forced:
                         result["vulns"] = [{"id": r["id"], "modified": r["modified"]} for r in page]
+                        result["vulns"] += [{"id": vid} for vid in state.forced]
                     if start + size < len(found):
                         result["next_page_token"] = str(start + size)
                     results.append(result)

@@ -90,6 +90,49 @@ def test_a_broken_osv_answer_is_exit_3(fake_osv: FakeOsv) -> None:  # noqa: F811
         OsvSource(client).findings([osv_target("pkg:pypi/requests@2.28.1", "requests")])
 
 
+def test_a_compromised_osv_cannot_pin_advisories_on_other_packages(fake_osv: FakeOsv) -> None:  # noqa: F811
+    # every query is answered with the regex crate's and gin's advisories too: they name other packages
+    fake_osv.forced = ["GHSA-m5pq-gvj9-9vr8", "GO-2020-0001"]
+    requests = osv_target("pkg:pypi/requests@2.28.1", "requests")
+    with ServiceClient(fake_osv.url, name="OSV") as client:
+        source = OsvSource(client)
+        found = source.findings([requests, osv_target("pkg:cargo/regex@1.5.4", "regex")])
+    assert sorted((f.name, f.id) for f in found) == [
+        ("regex", "GHSA-m5pq-gvj9-9vr8"),
+        ("requests", "PYSEC-2023-74"),
+    ]
+    assert source.notes == (
+        "OSV answered 3 advisories that do not name the package asked about (ignored): "
+        "GHSA-m5pq-gvj9-9vr8 for pkg:pypi/requests@2.28.1, GO-2020-0001 for pkg:pypi/requests@2.28.1, "
+        "GO-2020-0001 for pkg:cargo/regex@1.5.4",
+    )
+
+
+@pytest.mark.parametrize("bad", ["../v1/querybatch", "GHSA-x\n\n@octocat", "A" * 200, "", "-x"])
+def test_an_advisory_id_that_is_not_one_is_a_source_failure(fake_osv: FakeOsv, bad: str) -> None:  # noqa: F811
+    fake_osv.forced = [bad]
+    with (
+        pytest.raises(ExternalError, match="not an advisory id"),
+        ServiceClient(fake_osv.url, name="OSV") as c,
+    ):
+        OsvSource(c).findings([osv_target("pkg:pypi/requests@2.28.1", "requests")])
+    assert not [r for r in fake_osv.requests if r[0] == "GET"]  # nothing fetched for it
+
+
+def test_an_osv_answer_with_too_many_advisories_is_a_failure(
+    fake_osv: FakeOsv,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("nix_attest.vuln.sources.osv.MAX_ADVISORIES", 2)
+    fake_osv.forced = ["TEST-1", "TEST-2"]
+    with (
+        pytest.raises(ExternalError, match="more than 2 advisories"),
+        ServiceClient(fake_osv.url, name="OSV") as c,
+    ):
+        OsvSource(c).findings([osv_target("pkg:pypi/requests@2.28.1", "requests")])
+    assert not [r for r in fake_osv.requests if r[0] == "GET"]
+
+
 def test_osv_severity_v3_scored_from_the_vector_else_the_database_word() -> None:
     regex = json.loads((DATA / "osv/GHSA-m5pq-gvj9-9vr8.json").read_text())
     [rating] = advisory(regex).ratings

@@ -76,5 +76,5 @@ def scan(
         sources=tuple(s.name for s in sources),
         scanned=len(targets),
         database=database or "; ".join(s.describe() for s in sources),
-        notes=tuple(notes),
+        notes=(*notes, *(n for s in sources for n in s.notes)),
     )

@@ -13,6 +13,7 @@ from ..model import Finding, Target
 
 class VulnerabilitySource(Protocol):
     name: str  # "nvd", "osv", "nixpkgs-meta"
+    notes: tuple[str, ...]  # after findings(): one line each about what the source ignored or skipped
 
     def findings(self, targets: Sequence[Target]) -> list[Finding]:
         """Every advisory that applies to one of ``targets``; raise ExternalError when the source fails."""

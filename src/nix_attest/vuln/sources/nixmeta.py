@@ -26,6 +26,7 @@ def advisory_id(name: str, text: str) -> str:
 
 class NixpkgsMetaSource:
     name = "nixpkgs-meta"
+    notes: tuple[str, ...] = ()
 
     def findings(self, targets: Sequence[Target]) -> list[Finding]:
         out = []

@@ -11,6 +11,7 @@ from ..nvdmatch import NvdMatcher, environment
 
 class NvdSource:
     name = "nvd"
+    notes: tuple[str, ...] = ()
 
     def __init__(self, index: NvdIndex, system: str | None) -> None:
         self.index = index

@@ -8,6 +8,7 @@ a tag): never a name alone. Requests go through the shared HTTP client (``github
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -26,6 +27,22 @@ OSV_API_URL = "https://api.osv.dev"
 BATCH = 1000  # queries per querybatch request (OSV's limit)
 MAX_PAGES = 10  # next_page_token rounds per query
 MAX_RESPONSE = 32 * 1024 * 1024
+MAX_ADVISORIES = 5000  # distinct ids one scan fetches details for (a closure has a few hundred at most)
+# OSV ids: PREFIX-..., e.g. GHSA-xxxx-xxxx-xxxx, PYSEC-2023-74, RHSA-2023:1234, openSUSE-SU-2024:1-1
+_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:+-]{0,99}")
+# purl types and OSV ecosystems (https://ossf.github.io/osv-schema/#affectedpackage-field)
+ECOSYSTEMS = {
+    "cargo": "crates.io",
+    "npm": "npm",
+    "pypi": "PyPI",
+    "golang": "Go",
+    "maven": "Maven",
+    "gem": "RubyGems",
+    "nuget": "NuGet",
+    "composer": "Packagist",
+    "hex": "Hex",
+    "pub": "Pub",
+}
 _LEVELS: dict[str, VulnSeverity] = {
     "critical": "critical",
     "high": "high",
@@ -130,6 +147,53 @@ def _fixed_in(record: dict[str, Any], name: str) -> str | None:
     return None
 
 
+def osv_name(p: PackageURL) -> str:
+    """The package's name in its OSV ecosystem (``group:artifact`` for Maven, ``@scope/name`` for npm,
+    the module path for Go, ``vendor/name`` for Packagist)."""
+    if not p.namespace:
+        return str(p.name)
+    return f"{p.namespace}:{p.name}" if p.type == "maven" else f"{p.namespace}/{p.name}"
+
+
+def _same_name(a: str, b: str) -> bool:
+    """Package names as OSV databases write them (case and PyPI's ``-_.`` runs vary)."""
+    return re.sub(r"[-_.]+", "-", a).lower() == re.sub(r"[-_.]+", "-", b).lower()
+
+
+def _repo(url: Any) -> str:
+    return str(url or "").lower().rstrip("/").removesuffix(".git")
+
+
+def names_package(record: dict[str, Any], purl: str) -> bool:
+    """Whether the advisory is about what was asked: its ``affected`` names the purl's package in its
+    ecosystem, the GitHub repository of a tag query, or (a commit query: commits are shared by forks)
+    has a git range at all. OSV's answer is not taken on trust: a compromised or confused service must
+    not pin another package's advisories on a component."""
+    p = PackageURL.from_string(purl)
+    affected = [a for a in _list(record.get("affected")) if isinstance(a, dict)]
+    if p.type == "github":
+        repos = [
+            _repo(r.get("repo"))
+            for a in affected
+            for r in _list(a.get("ranges"))
+            if isinstance(r, dict) and r.get("type") == "GIT"
+        ]
+        return (
+            bool(repos)
+            if is_commit(str(p.version))
+            else f"https://github.com/{p.namespace}/{p.name}".lower() in repos
+        )
+    ecosystem, name = ECOSYSTEMS.get(p.type), osv_name(p)
+    for a in affected:
+        pkg = _dict(a.get("package"))
+        # an ecosystem may carry a release suffix ("Debian:12"); language ecosystems do not
+        if str(pkg.get("ecosystem", "")).split(":", 1)[0] == ecosystem and _same_name(
+            str(pkg.get("name", "")), name
+        ):
+            return True
+    return False
+
+
 def advisory(record: dict[str, Any]) -> Advisory:
     vid = str(record["id"])
     summary = record.get("summary") or (str(record.get("details") or "").strip().split("\n", 1)[0] or None)
@@ -151,6 +215,7 @@ class OsvSource:
     def __init__(self, client: ServiceClient, *, workers: int = 8) -> None:
         self.client = client
         self.workers = workers
+        self.notes: tuple[str, ...] = ()
 
     def _post(self, body: dict[str, Any]) -> Any:
         raw = self.client.request("POST", "v1/querybatch", json=body, max_bytes=MAX_RESPONSE)
@@ -183,9 +248,11 @@ class OsvSource:
                     raise ExternalError("OSV querybatch: the response does not have one result per query")
                 for i, result in zip(chunk, results, strict=True):
                     result = result if isinstance(result, dict) else {}
-                    out[i] += [
-                        str(v["id"]) for v in result.get("vulns") or [] if isinstance(v, dict) and v.get("id")
-                    ]
+                    for v in _list(result.get("vulns")):
+                        vid = v.get("id") if isinstance(v, dict) else None
+                        if not isinstance(vid, str) or not _ID.fullmatch(vid):
+                            raise ExternalError(f"OSV querybatch: {vid!r:.60} is not an advisory id")
+                        out[i].append(vid)
                     token = result.get("next_page_token")
                     if isinstance(token, str) and token:
                         tokens[i] = token
@@ -213,13 +280,21 @@ class OsvSource:
             return []
         ids = self._ids(queries)
         unique = sorted({vid for found in ids for vid in found})
+        if len(unique) > MAX_ADVISORIES:
+            raise ExternalError(
+                f"OSV answered more than {MAX_ADVISORIES} advisories for one scan: not trusted"
+            )
         with ThreadPoolExecutor(max_workers=self.workers) as pool:
             records = dict(zip(unique, pool.map(self._details, unique), strict=True))
         out = []
+        foreign: list[str] = []
         for (t, purl, method), found in zip(asked, ids, strict=True):
             for vid in dict.fromkeys(found):
                 record = records[vid]
                 if record.get("withdrawn"):
+                    continue
+                if not names_package(record, purl):
+                    foreign.append(f"{vid} for {purl}")
                     continue
                 out.append(
                     Finding(
@@ -231,9 +306,14 @@ class OsvSource:
                         evidence=purl,
                         closures=t.closures,
                         purl=t.purl,
-                        fixed_in=_fixed_in(record, PackageURL.from_string(purl).name),
+                        fixed_in=_fixed_in(record, osv_name(PackageURL.from_string(purl))),
                     )
                 )
+        if foreign:
+            self.notes = (
+                f"OSV answered {len(foreign)} advisories that do not name the package asked about "
+                f"(ignored): {', '.join(foreign[:10])}" + (" …" if len(foreign) > 10 else ""),
+            )
         return out
 
     def describe(self) -> str:
