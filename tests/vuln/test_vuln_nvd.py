@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import random
+import struct
 from pathlib import Path
 
 import pytest
@@ -142,6 +143,79 @@ def test_index_round_trip_and_lookup(index: NvdIndex, tmp_path: Path) -> None:
     damaged.write_bytes(index.path.read_bytes()[:200])
     with pytest.raises(InputError, match="damaged"):
         NvdIndex(damaged)
+
+
+def _sections(data: bytes) -> list[bytes]:
+    """The index's four length-prefixed sections and the record blob (see vuln/index.py)."""
+    pos, out = 8, []
+    for _ in range(4):
+        (size,) = struct.unpack_from("<Q", data, pos)
+        out.append(data[pos + 8 : pos + 8 + size])
+        pos += 8 + size
+    return [*out, data[pos:]]
+
+
+def _assemble(head: bytes, table: bytes, products: bytes, offsets: bytes, blob: bytes) -> bytes:
+    parts = [b"NXAVIDX2"]
+    for section in (head, table, products, offsets):
+        parts += [struct.pack("<Q", len(section)), section]
+    return b"".join([*parts, blob])
+
+
+def _damage(data: bytes, how: str, xz: int) -> bytes:
+    head, table, products, offsets, blob = _sections(data)
+    if how == "records cut short":
+        return data[:-200]
+    if how == "a negative count":
+        return _assemble(head.replace(b'"count": ', b'"count": -'), table, products, offsets, blob)
+    if how == "no offsets and a count of -1":
+        return _assemble(b'{"format": 2, "count": -1}', table, products, b"", blob)
+    if how == "a header that is a list":
+        return _assemble(b"[2]", table, products, offsets, blob)
+    if how == "a product table that is a list":
+        return _assemble(head, b"[]", products, offsets, blob)
+    if how == "a product entry past the end":
+        return _assemble(head, b'{"xz":[0,99999999]}', products, offsets, blob)
+    if how == "a product entry of the wrong shape":
+        return _assemble(head, b'{"xz":"here"}', products, offsets, blob)
+    if how == "product entries that are not JSON":
+        return _assemble(head, table, b"x" * len(products), offsets, blob)
+    if how == "records that are not JSON":
+        return _assemble(head, table, products, offsets, b"x" * len(blob))
+    if how == "offsets out of order":  # the end of xz's record (number xz) before its start
+        end = 8 * (xz + 1)
+        return _assemble(head, table, products, offsets[:end] + bytes(8) + offsets[end + 8 :], blob)
+    if how == "an offset past the end":
+        end = 8 * (xz + 1)
+        return _assemble(head, table, products, offsets[:end] + b"\xff" * 8 + offsets[end + 8 :], blob)
+    raise AssertionError(how)
+
+
+@pytest.mark.parametrize(
+    "how",
+    [
+        "records cut short",
+        "a negative count",
+        "no offsets and a count of -1",
+        "a header that is a list",
+        "a product table that is a list",
+        "a product entry past the end",
+        "a product entry of the wrong shape",
+        "product entries that are not JSON",
+        "records that are not JSON",
+        "offsets out of order",
+        "an offset past the end",
+    ],
+)
+def test_a_damaged_index_is_one_line_when_opened_or_read(index: NvdIndex, tmp_path: Path, how: str) -> None:
+    """An index restored from a cache can be anything: opening it, or looking a product up and reading
+    its records, is the index's InputError (exit 2, 'run vulndb update'), never a crash or garbage."""
+    damaged = tmp_path / "damaged.nxi"
+    damaged.write_bytes(_damage(index.path.read_bytes(), how, index.candidates("xz")[0]))
+    target_ = target("xz", "5.6.1", "cpe:2.3:a:tukaani:xz:5.6.1:*:*:*:*:*:*:*", "meta")
+    message = r"damaged\.nxi is damaged or from another version.*vulndb update"
+    with pytest.raises(InputError, match=message), NvdIndex(damaged) as idx:
+        NvdSource(idx, "x86_64-linux").findings([target_])
 
 
 def test_rejected_cve_in_a_later_feed_is_removed(tmp_path: Path) -> None:

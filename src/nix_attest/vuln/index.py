@@ -124,12 +124,15 @@ class NvdIndex:
                 raise InputError(f"cannot read the NVD index {path}: {reason}") from exc
         try:
             self._load()
-        except (ValueError, KeyError, TypeError, struct.error) as exc:
+        except (ValueError, KeyError, TypeError, IndexError, struct.error) as exc:
             self.close()
-            raise InputError(
-                f"the NVD index {path} is damaged or from another version ({exc}); "
-                "run nix-attest vulndb update"
-            ) from None
+            raise self._damaged(exc) from None
+
+    def _damaged(self, why: object) -> InputError:
+        return InputError(
+            f"the NVD index {self.path} is damaged or from another version ({why}); "
+            "run nix-attest vulndb update"
+        )
 
     def _load(self) -> None:
         m = self._map
@@ -144,17 +147,24 @@ class NvdIndex:
                 raise ValueError("truncated")
             bounds.append((pos, pos + size))
             pos += size
-        self.header: dict[str, Any] = json.loads(m[slice(*bounds[0])])
-        if self.header.get("format") != FORMAT:
-            raise ValueError(f"format {self.header.get('format')}")
-        self._products: dict[str, list[int]] = json.loads(m[slice(*bounds[1])])
-        self._product_base = bounds[2][0]
+        header = json.loads(m[slice(*bounds[0])])
+        if not isinstance(header, dict) or header.get("format") != FORMAT:
+            raise ValueError(f"format {header.get('format') if isinstance(header, dict) else header!r:.20}")
+        self.header: dict[str, Any] = header
+        products = json.loads(m[slice(*bounds[1])])
+        if not isinstance(products, dict):
+            raise ValueError("no product table")
+        self._products: dict[str, list[int]] = products
+        self._product_base, self._product_end = bounds[2]
         self._offsets = array("Q")
         self._offsets.frombytes(m[slice(*bounds[3])])
         self._base = pos
         self._entries: OrderedDict[str, list[tuple[int, list[list[Any]]]]] = OrderedDict()
-        if len(self._offsets) != int(self.header["count"]) + 1:
+        count = header.get("count")
+        if not isinstance(count, int) or count < 0 or len(self._offsets) != count + 1:
             raise ValueError("offset table does not match the count")
+        if self._offsets[0] != 0 or self._base + self._offsets[-1] != len(m):
+            raise ValueError("the records do not end where the offsets say (truncated)")
 
     def __enter__(self) -> NvdIndex:
         return self
@@ -183,8 +193,15 @@ class NvdIndex:
         where = self._products.get(product)
         if where is None:
             return []
-        start = self._product_base + where[0]
-        found = [(int(n), matches) for n, matches in json.loads(self._map[start : start + where[1]])]
+        try:
+            start, end = self._product_base + where[0], self._product_base + where[0] + where[1]
+            if not (where[0] >= 0 and where[1] >= 0 and end <= self._product_end):
+                raise ValueError(f"the entries of {product!r:.40} are out of bounds")
+            found = [(int(n), list(matches)) for n, matches in json.loads(self._map[start:end])]
+            if any(not 0 <= n < len(self) for n, _ in found):
+                raise ValueError(f"the entries of {product!r:.40} name missing records")
+        except (ValueError, TypeError, KeyError, IndexError) as exc:
+            raise self._damaged(exc) from None
         self._entries[product] = found
         if len(self._entries) > ENTRY_CACHE:  # bounded: a closure names thousands of products
             self._entries.popitem(last=False)
@@ -196,8 +213,16 @@ class NvdIndex:
 
     def record(self, n: int) -> Compact:
         """Record ``n``, parsed (not cached: callers keep what they need)."""
-        start = self._base + self._offsets[n]
-        return cast(Compact, json.loads(self._map[start : self._base + self._offsets[n + 1]]))
+        start, end = self._base + self._offsets[n], self._base + self._offsets[n + 1]
+        try:
+            if start > end:
+                raise ValueError(f"record {n} has a negative length")
+            record = json.loads(self._map[start:end])
+            if not isinstance(record, dict) or not isinstance(record.get("id"), str):
+                raise ValueError(f"record {n} is not a CVE record")
+        except ValueError as exc:
+            raise self._damaged(exc) from None
+        return cast(Compact, record)
 
     def records(self) -> Iterable[Compact]:
         for n in range(len(self)):
