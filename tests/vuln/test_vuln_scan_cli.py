@@ -3,6 +3,7 @@ against it and a local OSV API, both serving real records; formats validated aga
 
 from __future__ import annotations
 
+import gzip
 import json
 from pathlib import Path
 
@@ -12,10 +13,12 @@ from helpers.sarif import sarif_validator
 from helpers.vuln_servers import FakeNvd, FakeOsv, fake_nvd, fake_osv  # noqa: F401  (fixtures)
 
 from nix_attest.cli import main
+from nix_attest.errors import InputError
 from nix_attest.sbom.cyclonedx import write_sbom
 from nix_attest.sbom.model import Sbom
 from nix_attest.sbom.validate import schema_errors
 from nix_attest.vuln.db import NvdCache
+from nix_attest.vuln.nvdfeed import read_feed
 
 pytestmark = pytest.mark.nix
 
@@ -94,6 +97,73 @@ def test_a_download_that_does_not_match_its_meta_changes_nothing(
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "does not match the sha256 of its .meta" in err
     assert NvdCache(cache).index_path.read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    ("feed", "message"),
+    [
+        # a compressed feed that inflates past the limit (a gzip bomb from a hostile mirror) is refused
+        # while it is decompressed, before it is all in memory
+        (b'{"format":"NVD_CVE","vulnerabilities":[' + b" " * 300_000 + b"]}", "larger than 200000 bytes"),
+        # the download matches its .meta but is not an NVD feed: the service's failure, not bad input
+        (b'{"format":"NVD_CVE","vulnerabilities":[{"cve":{"id":"CVE-2024-1"}} x]}', "not valid JSON"),
+        (b'{"vulnerabilities":[]}', "not an NVD CVE 2.0 JSON feed"),
+    ],
+)
+def test_a_feed_nvd_should_not_have_served_is_exit_3_and_changes_nothing(
+    fake_nvd: FakeNvd,  # noqa: F811
+    cache: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    feed: bytes,
+    message: str,
+) -> None:
+    monkeypatch.setattr("nix_attest.vuln.db.MAX_JSON_BYTES", 200_000)
+    before = NvdCache(cache).index_path.read_bytes()
+    fake_nvd.feeds["modified"] = feed
+    capsys.readouterr()
+    assert main(["vulndb", "update", "--cache-dir", str(cache), "--nvd-url", fake_nvd.url]) == 3
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "nvdcve-2.0-modified.json.gz" in err and message in err, err
+    assert NvdCache(cache).index_path.read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        b"not json\n",
+        b'{"no": "id"}\n',
+        b'{"id": "CVE-2024-3094", "c": 5}\n',
+        b'{"id": "CVE-1", "c": [[1]]}\n',
+    ],
+)
+def test_a_damaged_cache_file_is_one_line_exit_2(
+    fake_nvd: FakeNvd,  # noqa: F811
+    cache: Path,
+    capsys: pytest.CaptureFixture[str],
+    lines: bytes,
+) -> None:
+    NvdCache(cache).records_path("2024").write_bytes(gzip.compress(lines))
+    fake_nvd.set_feed("modified", [real_cves()["CVE-2023-4863"]])  # a change: the index is rebuilt
+    capsys.readouterr()
+    assert main(["vulndb", "update", "--cache-dir", str(cache), "--nvd-url", fake_nvd.url]) == 2
+    *progress, error = capsys.readouterr().err.strip().splitlines()
+    assert progress == ["nix-attest: NVD feed modified: 1 CVE record(s)"]
+    assert error.startswith("nix-attest: error: the NVD cache") and "is damaged" in error
+    assert error.endswith("delete it and update again")
+
+
+def test_a_feed_file_that_inflates_past_the_limit_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("nix_attest.vuln.nvdfeed.MAX_FEED_JSON", 100_000)
+    bomb = tmp_path / "nvdcve-2.0-2024.json.gz"
+    bomb.write_bytes(gzip.compress(b'{"format":"NVD_CVE","vulnerabilities":[' + b" " * 200_000 + b"]}"))
+    with pytest.raises(InputError, match=r"nvdcve-2\.0-2024\.json\.gz.*larger than 100000 bytes"):
+        list(read_feed(bomb))
+    two = tmp_path / "two-members.json.gz"  # gzip allows several members: read as one stream
+    two.write_bytes(gzip.compress(b'{"format":"NVD_CVE",') + gzip.compress(b'"vulnerabilities":[]}'))
+    assert list(read_feed(two)) == []
 
 
 def test_unreachable_nvd_is_exit_3(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

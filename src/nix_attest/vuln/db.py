@@ -20,6 +20,7 @@ import hashlib
 import json
 import os
 import sys
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,13 +30,13 @@ from ..errors import ExternalError, InputError
 from ..fsutil import write_atomic
 from ..github.http import ServiceClient, ServiceError
 from .index import NvdIndex, encode, merge, write_index
-from .nvdfeed import Compact, compact, iter_cves, read_feed
+from .nvdfeed import MAX_FEED_JSON, Compact, compact, gunzip, iter_cves, read_feed
 
 NVD_FEED_URL = "https://nvd.nist.gov/feeds/json/cve/2.0"
 FIRST_YEAR = 2002
 STATE_FORMAT = 1
 MAX_FEED_BYTES = 512 * 1024 * 1024  # compressed; the largest year feeds are a few tens of MB
-MAX_JSON_BYTES = 4 * 1024 * 1024 * 1024
+MAX_JSON_BYTES = MAX_FEED_JSON  # uncompressed: refused while it inflates
 
 
 def default_cache_dir() -> Path:
@@ -106,14 +107,23 @@ def _write_records(path: Path, records: Iterable[Compact]) -> int:
 
 def _read_records(path: Path) -> Iterator[Compact]:
     try:
-        text = gzip.decompress(path.read_bytes()).decode()
-    except (OSError, EOFError, gzip.BadGzipFile, UnicodeDecodeError) as exc:
+        text = gunzip(path.read_bytes(), MAX_JSON_BYTES).decode()
+    except (OSError, EOFError, OverflowError, zlib.error, UnicodeDecodeError) as exc:
         raise InputError(
             f"the NVD cache file {path} is damaged ({exc}); delete it and update again"
         ) from None
-    for line in text.splitlines():
-        if line:
-            yield json.loads(line)
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line:
+            continue
+        try:
+            record = json.loads(line)
+        except ValueError:
+            record = None
+        if not isinstance(record, dict) or not isinstance(record.get("id"), str):
+            raise InputError(
+                f"the NVD cache file {path} is damaged (line {number}); delete it and update again"
+            )
+        yield record
 
 
 @dataclass(frozen=True)
@@ -151,16 +161,24 @@ def update(
             unchanged.append(name)
             continue
         gz = client.request("GET", f"{base}.json.gz", max_bytes=MAX_FEED_BYTES)
+        where = f"{base}.json.gz from {client.base_url}"
         try:
-            raw = gzip.decompress(gz)
-        except (OSError, EOFError) as exc:
-            raise ExternalError(f"{base}.json.gz from {client.base_url} is not gzip data ({exc})") from None
+            raw = gunzip(gz, MAX_JSON_BYTES)
+        except OverflowError as exc:
+            raise ExternalError(f"{where}: {exc}; nothing was changed") from None
+        except (EOFError, zlib.error) as exc:
+            raise ExternalError(f"{where} is not gzip data ({exc})") from None
         if hashlib.sha256(raw).hexdigest().upper() != meta["sha256"].upper():
             raise ExternalError(
-                f"{base}.json.gz from {client.base_url} does not match the sha256 of its .meta file "
+                f"{where} does not match the sha256 of its .meta file "
                 "(a partial or tampered download); nothing was changed"
             )
-        records = [compact(cve) for cve in iter_cves(raw.decode("utf-8"), f"{base}.json.gz")]
+        try:  # it matches its .meta: a feed that is no NVD feed is the service's failure, not bad input
+            records = [compact(cve) for cve in iter_cves(raw.decode("utf-8", "strict"), where)]
+        except UnicodeDecodeError as exc:
+            raise ExternalError(f"{where} is not UTF-8 (byte {exc.start})") from None
+        except InputError as err:
+            raise ExternalError(str(err)) from None
         count = _write_records(cache.records_path(name), records)
         feeds_state[name] = {
             "sha256": meta["sha256"].upper(),
@@ -179,7 +197,13 @@ def update(
             "source": client.base_url,
             "feeds": {n: feeds_state.get(n, {}).get("lastModifiedDate") for n in names},
         }
-        cves = write_index(cache.index_path, _all_records(cache, names), header)
+        try:
+            cves = write_index(cache.index_path, _all_records(cache, names), header)
+        except (TypeError, ValueError, KeyError, IndexError) as exc:  # records of the wrong shape
+            raise InputError(
+                f"the NVD cache in {cache.nvd} is damaged ({type(exc).__name__}: {exc}); "
+                "delete it and update again"
+            ) from None
     else:
         with cache.open_index() as idx:
             cves = len(idx)

@@ -12,9 +12,9 @@ A rejected CVE becomes a tombstone ``{"id", "x": 1}`` so that the ``modified`` f
 
 from __future__ import annotations
 
-import gzip
 import json
 import re
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,8 @@ _FORMAT = re.compile(r'"format"\s*:\s*"NVD_CVE"')
 _SPACE = re.compile(r"[\s,]*")
 _DECODER = json.JSONDecoder()
 DESCRIPTION_LIMIT = 600
+# the uncompressed JSON of one feed file; the largest year feeds are a few hundred MB
+MAX_FEED_JSON = 2 * 1024 * 1024 * 1024
 
 # CVSS metric keys, the preferred first, and their CycloneDX rating method
 METRICS = (
@@ -39,14 +41,33 @@ METRICS = (
 )
 
 
+def gunzip(data: bytes, limit: int) -> bytes:
+    """gzip ``data`` decompressed (every member, as ``gzip.decompress``), refused with ``OverflowError``
+    as soon as it passes ``limit`` bytes: a small file can inflate a thousandfold. ``EOFError`` when it
+    is cut short, ``zlib.error`` when it is not gzip."""
+    out = bytearray()
+    while data:
+        inflate = zlib.decompressobj(wbits=31)
+        pending = data
+        while pending and not inflate.eof:
+            out += inflate.decompress(pending, limit + 1 - len(out))
+            if len(out) > limit:
+                raise OverflowError(f"it is larger than {limit} bytes uncompressed")
+            pending = inflate.unconsumed_tail
+        if not inflate.eof:
+            raise EOFError("compressed data ended before the end-of-stream marker")
+        data = inflate.unused_data.lstrip(b"\0")  # another member may follow (gzip allows padding)
+    return bytes(out)
+
+
 def read_text(path: Path) -> str:
     """The feed's text (``.gz`` decompressed); InputError naming the file when it cannot be read."""
     try:
         raw = path.read_bytes()
         if path.name.endswith(".gz") or raw[:2] == b"\x1f\x8b":
-            raw = gzip.decompress(raw)
+            raw = gunzip(raw, MAX_FEED_JSON)
         return raw.decode("utf-8")
-    except (OSError, EOFError, gzip.BadGzipFile, UnicodeDecodeError) as exc:
+    except (OSError, EOFError, OverflowError, zlib.error, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read NVD feed {path}: {getattr(exc, 'strerror', None) or exc}") from exc
 
 
