@@ -91,6 +91,9 @@ def test_cli_sign_in_actions_without_id_token_permission(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    event = tmp_path / "event.json"  # the runner always writes one (without it: not known to be public)
+    event.write_text('{"repository": {"visibility": "public", "private": false}}')
+    monkeypatch.setenv("GITHUB_EVENT_PATH", str(event))
     monkeypatch.delenv("ACTIONS_ID_TOKEN_REQUEST_URL", raising=False)
     monkeypatch.delenv("ACTIONS_ID_TOKEN_REQUEST_TOKEN", raising=False)
     monkeypatch.delenv("SIGSTORE_ID_TOKEN", raising=False)

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -35,6 +37,10 @@ def event(tmp_path: Path, repository: object) -> dict[str, str]:
         ({"private": False}, "public"),  # older GHES payloads: no visibility field
         ({"private": True}, "private"),
         ({"visibility": "public", "private": True}, "unknown"),  # contradicting: not public
+        ({"visibility": "public", "private": "false"}, "unknown"),  # malformed: not public
+        ({"visibility": "public", "private": None}, "unknown"),
+        ({"visibility": "public"}, "public"),
+        ({"private": "false"}, "unknown"),
         ({"visibility": "PUBLIC"}, "unknown"),
         ({"visibility": 1}, "unknown"),
         ({}, "unknown"),
@@ -48,6 +54,10 @@ def test_visibility_from_the_event(tmp_path: Path, repository: object, expected:
 
 def test_visibility_outside_actions_and_of_broken_event_files(tmp_path: Path) -> None:
     assert repository_visibility({}) is None
+    assert repository_visibility({"GITHUB_ACTIONS": "false"}) is None
+    # in GitHub Actions the runner always writes the event file: without one, nothing says "public"
+    assert repository_visibility({"GITHUB_ACTIONS": "true"}) == "unknown"
+    assert repository_visibility({"GITHUB_ACTIONS": "true", "GITHUB_EVENT_PATH": ""}) == "unknown"
     assert repository_visibility({"GITHUB_EVENT_PATH": str(tmp_path / "missing.json")}) == "unknown"
     (tmp_path / "bad.json").write_text("{not json")
     assert repository_visibility({"GITHUB_EVENT_PATH": str(tmp_path / "bad.json")}) == "unknown"
@@ -143,6 +153,124 @@ def test_run_sign_refuses_but_keeps_the_sbom_and_report(
     assert "refusing to sign: octo/widgets is private" in err
     assert (out / "sbom.cdx.json").is_file() and "refusing to sign" in (out / "report.md").read_text()
     assert not list(out.glob("*.sigstore.json"))
+    # the token's own claim is checked as well: an event saying public does not outvote it
+    for name, value in event(tmp_path, {"visibility": "public", "private": False}).items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("SIGSTORE_ID_TOKEN", stack.token(overrides={"repository_visibility": "internal"}))
+    assert main([*run, "--comment", "never", "-o", str(out)]) == EXIT_USAGE
+    assert "the identity token says octo/widgets is internal" in capsys.readouterr().err
+    # a GitHub Enterprise Server job with its ambient token and the public instance: refused first
+    monkeypatch.delenv("SIGSTORE_ID_TOKEN")
+    monkeypatch.setenv("GITHUB_SERVER_URL", "https://ghes.example.com")
+    monkeypatch.setenv("ACTIONS_ID_TOKEN_REQUEST_URL", "http://127.0.0.1:9/token")  # closed: exit 3
+    monkeypatch.setenv("ACTIONS_ID_TOKEN_REQUEST_TOKEN", "request-token")
+    assert (
+        main(["run", f"path:{flake}#default", "--sign", "--comment", "never", "-o", str(out)]) == EXIT_USAGE
+    )
+    assert "accepts GitHub Actions identity tokens of github.com only" in capsys.readouterr().err
+    monkeypatch.setenv("GITHUB_SERVER_URL", "https://github.com")
+    # ... and so is such a job's token, given explicitly
+    monkeypatch.setenv("SIGSTORE_ID_TOKEN", stack.token(issuer="https://token.actions.octo.ghe.com"))
+    public_good = ["run", f"path:{flake}#default", "--sign", "--comment", "never", "-o", str(out)]
+    assert main(public_good) == EXIT_USAGE
+    assert "a GitHub Actions issuer other than github.com's" in capsys.readouterr().err
+    assert len(stack.requests) == before
     # the opt-in signs
+    for name, value in event(tmp_path, {"visibility": "private", "private": True}).items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("SIGSTORE_ID_TOKEN", stack.token(overrides={"repository_visibility": "private"}))
     assert main([*run, "--comment", "never", "-o", str(out), "--private-repository"]) == 0
     assert (out / "sbom.sigstore.json").is_file() and len(stack.requests) > before
+
+
+@pytest.mark.parametrize("claimed", ["private", "internal", "PUBLIC", 1])
+def test_sign_refuses_a_token_that_says_the_repository_is_not_public(
+    tmp_path: Path,
+    sbom_file: Path,
+    stack: SigstoreStack,
+    trust_files: dict[str, Path],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    claimed: object,
+) -> None:
+    """The OIDC token's repository_visibility claim is GitHub's own word at signing time: an event file
+    saying public (an earlier step may rewrite it) does not outvote it. Checked before Fulcio."""
+    for name, value in event(tmp_path, {"visibility": "public", "private": False}).items():
+        monkeypatch.setenv(name, value)
+    token = stack.token(overrides={"repository_visibility": claimed})
+    before = len(stack.requests)
+    assert _sign(tmp_path, sbom_file, trust_files["config"], token) == EXIT_USAGE
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert "refusing to sign" in line and "identity token" in line and "--private-repository" in line
+    assert len(stack.requests) == before
+    assert _sign(tmp_path / "opted", sbom_file, trust_files["config"], token, "--private-repository") == 0
+    public = stack.token(overrides={"repository_visibility": "public"})
+    assert _sign(tmp_path / "public", sbom_file, trust_files["config"], public) == 0
+
+
+class _TokenEndpoint:
+    """GitHub's OIDC token endpoint on 127.0.0.1: answers every request with ``{"value": token}``."""
+
+    def __init__(self, token: str) -> None:
+        body = json.dumps({"value": token}).encode()
+        self.requests = 0
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                outer.requests += 1
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/token"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_sign_refuses_an_ambient_token_that_says_private(
+    tmp_path: Path,
+    sbom_file: Path,
+    stack: SigstoreStack,
+    trust_files: dict[str, Path],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The job's own token (id-token: write), fetched from the runner: checked before Fulcio."""
+    endpoint = _TokenEndpoint(stack.token(overrides={"repository_visibility": "private"}))
+    try:
+        for name, value in event(tmp_path, {"visibility": "public", "private": False}).items():
+            monkeypatch.setenv(name, value)
+        monkeypatch.delenv("SIGSTORE_ID_TOKEN", raising=False)
+        monkeypatch.setenv("ACTIONS_ID_TOKEN_REQUEST_URL", endpoint.url)
+        monkeypatch.setenv("ACTIONS_ID_TOKEN_REQUEST_TOKEN", "request-token")
+        before = len(stack.requests)
+        args = ["sign", "--sbom", str(sbom_file), "-o", str(tmp_path / "out"), "--trust-config"]
+        assert main([*args, str(trust_files["config"])]) == EXIT_USAGE
+        assert endpoint.requests == 1 and len(stack.requests) == before
+        assert "the identity token says octo/widgets is private" in capsys.readouterr().err
+    finally:
+        endpoint.close()
+
+
+def test_sign_refuses_an_explicit_token_before_writing_anything(
+    tmp_path: Path,
+    sbom_file: Path,
+    stack: SigstoreStack,
+    trust_files: dict[str, Path],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name, value in event(tmp_path, {"visibility": "public", "private": False}).items():
+        monkeypatch.setenv(name, value)
+    token = stack.token(overrides={"repository_visibility": "internal"})
+    assert _sign(tmp_path, sbom_file, trust_files["config"], token) == EXIT_USAGE
+    assert not (tmp_path / "out").exists()  # refused before the statements were written

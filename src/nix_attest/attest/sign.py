@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 from collections.abc import Sequence
@@ -17,6 +18,7 @@ from sigstore.sign import SigningContext
 
 from ..errors import ExternalError, InputError
 from ..fsutil import write_atomic
+from ..untrusted import TooDeep, loads_json
 from .model import SignedBundle
 from .statement import statement_subjects
 from .trust import SigningTrust
@@ -36,6 +38,19 @@ def identity_token(raw: str) -> IdentityToken:
         raise InputError(
             f"the identity token is malformed, expired or not for audience 'sigstore': {exc}"
         ) from exc
+
+
+def token_claims(raw: str) -> dict[str, Any]:
+    """The claims of an identity token that :func:`identity_token` accepted (unverified: Fulcio
+    verifies); anything unreadable is no claims."""
+    parts = raw.strip().split(".")
+    if len(parts) != 3:
+        return {}
+    try:
+        claims = loads_json(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
+    except (ValueError, TooDeep):
+        return {}
+    return claims if isinstance(claims, dict) else {}
 
 
 def bundle_log_index(bundle_json: str) -> int | None:

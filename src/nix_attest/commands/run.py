@@ -358,16 +358,25 @@ def _today() -> dt.date:
 
 
 def stage_sign(opts: RunOptions, sbom_path: Path) -> SignStage:
+    from ..attest.instance import check_issuer, check_server
     from ..attest.oidc import resolve_identity_token
     from ..attest.pipeline import sign_sbom
-    from ..attest.sign import identity_token
+    from ..attest.sign import identity_token, token_claims
     from ..attest.trust import signing_trust
-    from ..attest.visibility import check_signing_allowed
+    from ..attest.visibility import check_signing_allowed, check_token_visibility
 
-    check_signing_allowed(os.environ, private_repository=opts.private_repository)
+    env = dict(os.environ)
+    check_signing_allowed(env, private_repository=opts.private_repository)
+    public_instance = not opts.trust_config
+    check_server(
+        env, public_instance=public_instance, explicit_token=bool(env.get("SIGSTORE_ID_TOKEN", "").strip())
+    )
     with actions.group("sign"):
-        token = resolve_identity_token(None, dict(os.environ))
+        token = resolve_identity_token(None, env)
         identity_token(token)  # malformed: bad input (exit 2), before any trust root loads
+        claims = token_claims(token)
+        check_token_visibility(claims, env, private_repository=opts.private_repository)
+        check_issuer(claims, public_instance=public_instance)
         bundles = sign_sbom(
             sbom_path,
             out_dir=opts.output_dir,

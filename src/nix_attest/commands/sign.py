@@ -8,11 +8,12 @@ import sys
 from pathlib import Path
 
 from ..attest.github_env import github_context
+from ..attest.instance import check_issuer, check_server
 from ..attest.oidc import resolve_identity_token
 from ..attest.pipeline import prepare_statements, upload_bundles
-from ..attest.sign import identity_token, sign_statements
+from ..attest.sign import identity_token, sign_statements, token_claims
 from ..attest.trust import signing_trust
-from ..attest.visibility import check_signing_allowed
+from ..attest.visibility import check_signing_allowed, check_token_visibility
 from ..errors import InputError
 from ..github.auth import resolve_token
 
@@ -92,10 +93,29 @@ def read_token_file(path: str) -> str:
     return token
 
 
+def _check_token(
+    token: str, env: dict[str, str], private_repository: bool, public_instance: bool, *, parse: bool = True
+) -> None:
+    """A malformed token is bad input (exit 2), found before any trust root loads (``parse``); so are
+    a token saying the repository is not public and one from an issuer the public instance refuses."""
+    if parse:
+        identity_token(token)
+    claims = token_claims(token)
+    check_token_visibility(claims, env, private_repository=private_repository)
+    check_issuer(claims, public_instance=public_instance)
+
+
 def run(args: argparse.Namespace) -> int:
     env = dict(os.environ)
-    # a private repository is refused before anything else, Sigstore and the OIDC endpoint included
+    # a private repository is refused before anything else, Sigstore and the OIDC endpoint included,
+    # and so is a job whose identity the public instance would refuse (GHES, GHE.com)
     check_signing_allowed(env, private_repository=args.private_repository)
+    explicit = read_token_file(args.identity_token_file) if args.identity_token_file else args.identity_token
+    explicit = explicit or env.get("SIGSTORE_ID_TOKEN", "").strip() or None
+    public_instance = not args.trust_config  # public-good or its staging instance
+    check_server(env, public_instance=public_instance, explicit_token=explicit is not None)
+    if explicit is not None:  # its claims now, whether it is well-formed after the local checks
+        _check_token(explicit, env, args.private_repository, public_instance, parse=False)
     repository = args.repository or env.get("GITHUB_REPOSITORY")
     gh_token = resolve_token(env)
     if args.upload_attestation and not repository:
@@ -110,9 +130,8 @@ def run(args: argparse.Namespace) -> int:
         subject_files=args.subject_file,
         env=env,
     )
-    explicit = read_token_file(args.identity_token_file) if args.identity_token_file else args.identity_token
     token = resolve_identity_token(explicit, env)
-    identity_token(token)  # a malformed token is bad input (exit 2), found before any trust root loads
+    _check_token(token, env, args.private_repository, public_instance)
     trust = signing_trust(args.trust_config, staging=args.staging)
     bundles = sign_statements(statements, out_dir=args.output_dir, token=token, trust=trust)
     if args.upload_attestation:
