@@ -79,3 +79,24 @@ def test_the_same_name_twice_in_a_job_is_made_unique(tmp_path: Path) -> None:
     other.mkdir()
     assert claim_artifact_name("nix-attest-x", str(other)) == ("nix-attest-x", False)
     assert claim_artifact_name("nix-attest-x", None) == ("nix-attest-x", False)
+
+
+@pytest.mark.parametrize(
+    "bad", ['sbom"x', "a:b", "a<b", "a>b", "a|b", "a*b", "a?b", "a\rb", "a\nb", "a\\b", "a/b", " "]
+)
+def test_an_artifact_name_upload_artifact_would_refuse_is_bad_input_at_once(
+    tmp_path: Path, bad: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An explicit artifact-name (often built from ${{ matrix.* }}) that upload-artifact refuses failed
+    the job at its very end, after the build; now it is one line, exit 2, before anything runs."""
+    with pytest.raises(InputError, match="artifact name"):
+        claim_artifact_name(bad, str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    for name in ("GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY", "GITHUB_EVENT_PATH", "GITHUB_ACTIONS"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path))  # no nix: reaching the build would be exit 3
+    from nix_attest.cli import main
+
+    assert main(["run", ".#default", "--artifact-name", bad, "-o", str(tmp_path / "out")]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert "artifact name" in line and "upload-artifact" in line

@@ -64,7 +64,8 @@ def test_run_record_round_trip_and_bounds() -> None:
     for field, bad in (
         ("installable", ""),
         ("installable", "x\ny"),
-        ("comment_key", "k" * 2001),
+        ("comment_key", "k" * 32769),
+        ("installable", "i" * 4097),
         ("label", ["x"]),
         ("pull_request", -1),
         ("pull_request", True),
@@ -102,3 +103,16 @@ def test_diff_json_round_trip_and_bounds() -> None:
     ):
         with pytest.raises(InputError):
             loads_diff(json.dumps(bad))
+
+
+def test_what_run_writes_for_a_big_matrix_leg_the_trusted_side_reads() -> None:
+    """The key holds the leg's whole matrix as JSON: a leg with a long value (an include with a
+    config object) or a long flake URL must not make the fork-safe comment refuse an honest run."""
+    from nix_attest.github.identity import use_identity
+
+    matrix = {"config": {"flags": ["--option", "x" * 300] * 10}, "os": "ubuntu-24.04"}
+    installable = "github:example/" + "r" * 40 + "/" + "0" * 40 + "?dir=" + "sub/" * 100 + "#packages.default"
+    env = {"NIX_ATTEST_MATRIX": json.dumps(matrix), "NIX_ATTEST_JOB_INDEX": "3", "GITHUB_JOB": "attest"}
+    use = use_identity(installable, "nix-attest PR check/attest", env=env)
+    record = RunRecord(installable, use.key, use.label, 7)
+    assert loads_run_record(dumps_run_record(record).encode()) == record

@@ -30,6 +30,8 @@ MATRIX_ENV = "NIX_ATTEST_MATRIX"
 JOB_INDEX_ENV = "NIX_ATTEST_JOB_INDEX"
 CLAIMED_FILE = "nix-attest-artifact-names"  # in RUNNER_TEMP: the names this job has used
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+# what actions/upload-artifact v4 refuses in a name (@actions/artifact: NTFS's forbidden characters)
+_FORBIDDEN = re.compile(r'["\:<>|*?\r\n\\/]')
 MAX_GROUP = 200
 
 
@@ -104,7 +106,15 @@ def _slug(text: str, limit: int) -> str:
 def claim_artifact_name(name: str, runner_temp: str | None) -> tuple[str, bool]:
     """``name``, or ``name-2``, ``name-3``, ... when this job already uploaded one under ``name``
     (the same installable used twice in one job). The names a job used are kept in RUNNER_TEMP, which
-    the runner empties per job. Returns the name and whether it had to change."""
+    the runner empties per job. Returns the name and whether it had to change. A name upload-artifact
+    would refuse (at the end of the job, after the build) is bad input now."""
+    bad = _FORBIDDEN.search(name)
+    if bad or not name.strip() or name != name.strip():
+        what = f"holds {bad.group()!r}" if bad else "is empty or starts or ends with a space"
+        raise InputError(
+            f"artifact name {name!r} {what}, which actions/upload-artifact refuses "
+            '(no " : < > | * ? \\ / or line breaks)'
+        )
     if not runner_temp:
         return name, False
     claimed_file = Path(runner_temp) / CLAIMED_FILE

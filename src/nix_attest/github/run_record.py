@@ -18,8 +18,10 @@ from ..untrusted import loads_input_json
 
 RUN_RECORD = "run.json"
 FORMAT = 1
-MAX_INSTALLABLE = 500
-MAX_KEY = 2000
+# what `run` can honestly write (a long flake URL; the key holds the matrix leg's whole JSON), within
+# the 64 KiB the trusted side reads of run.json; the renderer cuts what it shows anyway
+MAX_INSTALLABLE = 4096
+MAX_KEY = 32768
 MAX_LABEL = 200
 
 
