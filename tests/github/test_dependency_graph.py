@@ -159,6 +159,36 @@ def test_context_from_actions_and_pull_requests(tmp_path: Path) -> None:
             context_from_env(env, **bad)  # type: ignore[arg-type]
 
 
+def test_matrix_legs_have_their_own_correlator() -> None:
+    """Only the latest snapshot per correlator counts: two legs of a matrix must not replace each
+    other's snapshot, and one leg must keep its correlator from run to run (not the job index)."""
+    env = {
+        "GITHUB_REPOSITORY": "octo/widgets",
+        "GITHUB_SHA": SHA,
+        "GITHUB_REF": "refs/heads/main",
+        "GITHUB_WORKFLOW": "ci",
+        "GITHUB_JOB": "sbom",
+    }
+    legs = [
+        {**env, "NIX_ATTEST_MATRIX": json.dumps(m), "NIX_ATTEST_JOB_INDEX": str(i)}
+        for i, m in enumerate(({"os": "ubuntu-24.04", "system": "x86_64-linux"},
+                               {"system": "aarch64-linux", "os": "ubuntu-24.04-arm"}))
+    ]  # fmt: skip
+    first, second = (context_from_env(e, installable=".#default").correlator for e in legs)
+    assert first != second
+    assert first.startswith("ci_sbom_.#default") and "x86_64-linux" in first
+    reordered = '{"system":"x86_64-linux","os":"ubuntu-24.04"}'
+    moved = {**legs[0], "NIX_ATTEST_JOB_INDEX": "5", "NIX_ATTEST_MATRIX": reordered}
+    assert context_from_env(moved, installable=".#default").correlator == first
+    # outside a matrix (toJSON(matrix) is null) the correlator is what it always was
+    plain = {**env, "NIX_ATTEST_MATRIX": "null"}
+    assert context_from_env(plain, installable=".#default").correlator == "ci_sbom_.#default"
+    # a huge matrix leg still gives a bounded correlator; --correlator wins
+    big = {**env, "NIX_ATTEST_MATRIX": json.dumps({"x": "y" * 5000})}
+    assert len(context_from_env(big, installable=".#default").correlator) < 300
+    assert context_from_env(legs[1], installable=".#default", correlator="mine").correlator == "mine"
+
+
 @pytest.fixture
 def actions_env(monkeypatch: pytest.MonkeyPatch, github: Server) -> Server:
     for key, value in {

@@ -31,7 +31,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--repository", metavar="OWNER/REPO", help="default: GITHUB_REPOSITORY")
     p.add_argument("--sha", help="the commit the snapshot describes (default: the run's; a PR's head commit)")
     p.add_argument("--ref", help="the full ref, refs/heads/... (default: GITHUB_REF)")
-    p.add_argument("--correlator", help="groups successive snapshots (default: workflow_job_installable)")
+    p.add_argument(
+        "--correlator",
+        help="groups successive snapshots (default: workflow_job_installable and the matrix leg)",
+    )
     p.add_argument("--manifest", metavar="NAME", help="manifest name (default: the installable)")
     p.add_argument("--output", metavar="FILE", help="also write the request body to FILE")
     p.add_argument("--dry-run", action="store_true", help="write --output (or stdout) without sending it")

@@ -12,6 +12,7 @@ needed to build. The job, commit and ref come from the Actions run; the token ne
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -24,6 +25,7 @@ from .. import TOOL_NAME, TOOL_URL, __version__
 from ..errors import UsageError
 from ..sbom.model import Component, Sbom
 from .http import GitHubClient, GitHubError, GitHubPermissionError
+from .identity import matrix_leg
 
 SNAPSHOT_VERSION = 0
 _SHA = re.compile(r"^[0-9a-f]{40}$")
@@ -79,10 +81,26 @@ def context_from_env(
         sha=commit.lower(),
         ref=full_ref,
         job_id=f"{run_id}-{env.get('GITHUB_RUN_ATTEMPT') or '1'}",
-        # one correlator per job and installable: several installables do not replace each other
-        correlator=correlator or f"{job}_{installable}".strip("_"),
+        # one correlator per job, installable and matrix leg: GitHub keeps only the latest snapshot per
+        # correlator, so neither several installables nor the legs of a matrix replace each other
+        correlator=correlator or "_".join(x for x in (job, installable, _leg_key(env)) if x),
         html_url=f"{server}/{repo}/actions/runs/{run_id}" if env.get("GITHUB_RUN_ID") else None,
     )
+
+
+_MAX_LEG_LABEL = 120
+
+
+def _leg_key(env: Mapping[str, str]) -> str:
+    """The matrix leg as part of the correlator: its values (``os=ubuntu-24.04, system=...``), stable
+    from run to run (not ``strategy.job-index``, which moves when the matrix changes); a long leg is
+    a digest of its values. Empty outside a matrix."""
+    leg = matrix_leg(env)
+    if not leg.values:
+        return ""
+    if len(leg.values) <= _MAX_LEG_LABEL:
+        return leg.label
+    return "matrix-" + hashlib.sha256(leg.values.encode()).hexdigest()[:16]
 
 
 def _pull_request_head(env: Mapping[str, str]) -> str | None:
