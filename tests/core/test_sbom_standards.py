@@ -177,6 +177,33 @@ def test_compositions_say_the_closure_is_complete(demo_flake: Path, tmp_path: Pa
     assert load_sbom(tmp_path / "sbom.json").meta.complete
 
 
+SOURCE_REFERENCES = """
+let
+  inner = builtins.toFile "inner-b" "inner content";
+  outer = builtins.toFile "outer-a" "see ${inner}";
+in derivation {
+  name = "uses-sources-1.0";
+  system = builtins.currentSystem;
+  builder = "/bin/sh";
+  args = [ "-c" "cat ${outer} > $out" ];
+}
+"""
+
+
+def test_sources_referenced_by_sources_are_in_the_buildtime_closure(tmp_path: Path) -> None:
+    """A derivation lists only the sources it names (inputSrcs); Nix puts their references in the
+    build too. A closure that leaves those out is not complete, whatever `compositions` says."""
+    nix_file = tmp_path / "srcs.nix"
+    nix_file.write_text(SOURCE_REFERENCES)
+    doc = sbom(tmp_path, "-f", str(nix_file), "--no-build")
+    comps = by_name(doc)
+    assert set(comps) == {"outer-a", "inner-b"}
+    deps = {d["ref"]: d.get("dependsOn", []) for d in doc["dependencies"]}
+    assert deps[comps["outer-a"]["bom-ref"]] == [comps["inner-b"]["bom-ref"]]
+    assert deps[comps["inner-b"]["bom-ref"]] == []
+    assert comps["inner-b"]["hashes"][0]["content"] == hashlib.sha256(b"inner content").hexdigest()
+
+
 @pytest.mark.parametrize("version", ["1.5", "1.6", "1.7"])
 def test_spec_versions_are_schema_valid(version: str, supplied_flake: Path, tmp_path: Path) -> None:
     doc = sbom(tmp_path, git_flake(supplied_flake), "--spec-version", version, "--author", AUTHOR)

@@ -243,7 +243,15 @@ class SbomGenerator:
             return None
 
     def _source_infos(self, drvs: dict[str, Derivation]) -> dict[str, PathInfo]:
-        return self._infos(sorted({s for d in drvs.values() for s in d.input_srcs}))
+        """Path info of the derivations' sources and of what those refer to: a source can refer to
+        other sources (``builtins.toFile`` text naming another), which Nix puts into the build too
+        although no derivation lists them (usually none, so no further call)."""
+        infos = self._infos(sorted({s for d in drvs.values() for s in d.input_srcs}))
+        asked = set(infos)
+        while missing := {r for i in infos.values() for r in i.references} - asked:
+            asked |= missing
+            infos.update(self._infos(sorted(missing)))
+        return infos
 
     def _present_outputs(self, drvs: dict[str, Derivation]) -> dict[str, PathInfo]:
         """Path info of every derivation output that is in the local store (a substituted build
@@ -480,10 +488,11 @@ class _Assembler:
             else:
                 components[ref] = comp
             deps[ref] = tuple(sorted({refs[i] for i in d.input_drvs if i in refs} | set(d.input_srcs)))
-        for src in sorted({s for d in self.drvs.values() for s in d.input_srcs}):
-            if src not in components:
-                components[src] = self.from_path(src, src_infos.get(src), closures_of(src))
-                deps.setdefault(src, ())
+        for src in sorted({s for d in self.drvs.values() for s in d.input_srcs} | set(src_infos)):
+            if src not in components and src not in deps:
+                info = src_infos.get(src)
+                components[src] = self.from_path(src, info, closures_of(src))
+                deps[src] = tuple(sorted({r for r in info.references if r != src})) if info else ()
         assert root is not None
         for ref, lic_from in self._source_licences(refs, {**components, root.ref: root}).items():
             c = components[ref]
