@@ -6,7 +6,9 @@ and our own readers all recurse)."""
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
+from urllib.parse import urlsplit
 
 MAX_DEPTH = 100  # CycloneDX SBOMs and Sigstore bundles nest < 15 levels
 
@@ -63,3 +65,55 @@ def loads_input_json(text: str | bytes, source: str) -> Any:
         return loads_json(text)
     except ValueError as exc:
         raise InputError(f"{source} is {json_problem(exc)}") from exc
+
+
+# --- text from a pull request's Nix metadata ---------------------------------------------------------
+
+# Characters that end or disguise a line: C0/C1 controls (line breaks, ANSI escapes, backspace), the
+# Unicode line and paragraph separators, and bidirectional overrides and isolates ("Trojan Source").
+# A line break in a package name printed to the job's log would start a workflow command (`::error::`).
+_LINE_BREAKERS = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_EMAIL = re.compile(r"[^@\s<>()\[\]\\,;:\"]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+")
+_URL_SAFE = re.compile(r"[^\s<>\"{}|\\^`\x00-\x1f\x7f-\x9f]+")  # what an IRI never holds unencoded
+MAX_URL = 2000
+
+
+def one_line(value: object, limit: int) -> str | None:
+    """``value`` (a string, else None) as one line of at most ``limit`` characters: line breaks,
+    controls and bidi overrides become U+FFFD (visible), and a longer text ends in ``…``."""
+    if not isinstance(value, str) or not value:
+        return None
+    if not value.isprintable():  # fast path: almost every name, version and description
+        value = _LINE_BREAKERS.sub("\ufffd", value)
+    return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
+def email(value: object) -> str | None:
+    """An e-mail address as written in metadata, or None when it is not one."""
+    return value if isinstance(value, str) and len(value) <= 254 and _EMAIL.fullmatch(value) else None
+
+
+def web_url(value: object, schemes: tuple[str, ...] = ("https", "http")) -> str | None:
+    """An absolute URL with one of ``schemes`` and a host name (``https://example.org/x``), or None:
+    a homepage or licence link that is not one (``javascript:``, text with spaces) is left out rather
+    than failing the SBOM or pointing its readers somewhere odd."""
+    if not isinstance(value, str) or len(value) > MAX_URL or not _URL_SAFE.fullmatch(value):
+        return None
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname
+    except ValueError:
+        return None
+    return value if parts.scheme.lower() in schemes and host and "." in host.strip(".") else None
+
+
+def any_url(value: object) -> str | None:
+    """A URL of any scheme (``mirror://gnu/hello/...``, ``git+https://...``) that is a valid IRI, or
+    None."""
+    if not isinstance(value, str) or len(value) > MAX_URL or not _URL_SAFE.fullmatch(value):
+        return None
+    scheme, sep, rest = value.partition(":")
+    return value if sep and rest and _SCHEME.fullmatch(scheme) else None
+
+
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*")

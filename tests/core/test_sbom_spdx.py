@@ -211,3 +211,23 @@ def test_ntia_conformance_checker(
     monkeypatch.delenv("GITHUB_REPOSITORY")
     anonymous = write(tmp_path, f"git+file://{supplied_flake}#default", name="anonymous.spdx.json")
     assert "Conformant: False" in _sbomcheck(anonymous, "ntia")
+
+
+def test_licence_refs_of_different_names_differ() -> None:
+    """Licence names SPDX ids cannot spell (spaces, brackets) map to distinct LicenseRefs, each with
+    its own name in hasExtractedLicensingInfos: two packages' licences never merge into one."""
+    from nix_attest.sbom.model import Component, License, Sbom, SbomMeta
+
+    def comp(name: str, licence: str) -> Component:
+        ref = f"/nix/store/{'a' * 31}{len(name)}-{name}-1.0"
+        return Component(ref=ref, name=name, version="1.0", store_path=ref, closures=("runtime",),
+                         licenses=(License(name=licence, acknowledgement="declared"),))  # fmt: skip
+
+    a, b = comp("a", "Vendor Licence (v1)"), comp("bb", "Vendor Licence [v1]")
+    meta = SbomMeta(installable=".#a", closure="runtime", tool_version="0", timestamp="2024-01-01T00:00:00Z")
+    sbom = Sbom(root=a, components=(b,), dependencies={a.ref: (b.ref,), b.ref: ()}, meta=meta)
+    doc = json.loads(spdx.dumps_sbom(sbom))
+    declared = [p["licenseDeclared"] for p in doc["packages"]]
+    assert len(set(declared)) == 2 and all(d.startswith("LicenseRef-Vendor-Licence") for d in declared)
+    names = {x["licenseId"]: x["name"] for x in doc["hasExtractedLicensingInfos"]}
+    assert sorted(names[d] for d in declared) == ["Vendor Licence (v1)", "Vendor Licence [v1]"]

@@ -83,7 +83,9 @@ def test_nothing_known_means_no_supplier_and_no_author(demo_flake: Path, tmp_pat
     assert "timestamp" not in doc["metadata"]
 
 
-@pytest.mark.parametrize("bad", ["<>", "a <b>", "a <ftp://x>", "x\ny", "a <b@c.d> <e@f.g>"])
+@pytest.mark.parametrize(
+    "bad", ["<>", "a <b>", "a <ftp://x>", "x\ny", "a <b@c.d> <e@f.g>", "a\x1b[2J <b@c.d>", "a <b@c.d)>"]
+)
 def test_bad_author_is_a_usage_error(
     bad: str, demo_flake: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

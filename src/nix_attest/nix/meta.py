@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from importlib import resources
 
 from ..errors import InputError, UsageError
-from ..untrusted import loads_json
+from ..untrusted import email, loads_json, one_line, web_url
 from .installable import Installable
 from .runner import Nix
 
@@ -51,20 +51,26 @@ class EvalResult:
     packages: dict[str, PackageMeta]  # by drv path
 
 
-# what one package may contribute (the flake is untrusted: a package must not blow up the SBOM)
+# what one package may contribute (the flake is untrusted: a package must not blow up the SBOM, and
+# its text is one line each, bounded: no control characters, no line breaks into a log)
 MAX_CPES = 20
 MAX_KNOWN_VULNERABILITIES = 50
 MAX_MAINTAINERS = 20  # a package's contacts in the SBOM (meta.maintainers is hostile input too)
+MAX_NAME = 200  # pname, version, licence ids and names, maintainers (Nix store names are <= 211)
+MAX_DESCRIPTION = 1000
+MAX_IDENTIFIER = 1000  # purl, CPE
+MAX_LICENSES = 50
 
 
-def _string(value: object, limit: int = 200) -> str | None:
-    return value[:limit] if isinstance(value, str) and value else None
+def _string(value: object, limit: int = MAX_NAME) -> str | None:
+    return one_line(value, limit)
 
 
 def _strings(value: object, count: int, limit: int) -> tuple[str, ...]:
     if not value or not isinstance(value, list):  # the common case first: 20k packages, most without
         return ()
-    return tuple(v[:limit] for v in value if isinstance(v, str) and v.strip())[:count]
+    found = (one_line(v, limit) for v in value if isinstance(v, str) and v.strip())
+    return tuple(v for v in found if v)[:count]
 
 
 def _expression() -> str:
@@ -92,24 +98,24 @@ def parse_eval(text: str, label: str) -> EvalResult:
     for p in doc.get("packages") or []:
         lic = tuple(
             MetaLicense(
-                spdx_id=x.get("spdxId"),
-                full_name=x.get("fullName"),
-                short_name=x.get("shortName"),
-                url=x.get("url"),
+                spdx_id=_string(x.get("spdxId")),
+                full_name=_string(x.get("fullName")),
+                short_name=_string(x.get("shortName")),
+                url=web_url(x.get("url")),
             )
-            for x in p.get("licenses") or []
+            for x in (p.get("licenses") or [])[:MAX_LICENSES]
             if isinstance(x, dict)
         )
         packages[p["drvPath"]] = PackageMeta(
             drv_path=p["drvPath"],
-            pname=p.get("pname"),
-            version=p.get("version"),
+            pname=_string(p.get("pname")),
+            version=_string(p.get("version")),
             has_meta=bool(p.get("hasMeta")),
-            description=p.get("description"),
-            homepage=p.get("homepage"),
+            description=_string(p.get("description"), MAX_DESCRIPTION),
+            homepage=web_url(p.get("homepage")),
             licenses=lic,
-            purl=p.get("purl"),
-            cpe=p.get("cpe"),
+            purl=_string(p.get("purl"), MAX_IDENTIFIER),
+            cpe=_string(p.get("cpe"), MAX_IDENTIFIER),
             possible_cpes=_strings(p.get("possibleCPEs"), MAX_CPES, 300),
             cpe_parts=(_string(p.get("cpePart")), _string(p.get("cpeVendor")), _string(p.get("cpeProduct"))),
             known_vulnerabilities=_strings(p.get("knownVulnerabilities"), MAX_KNOWN_VULNERABILITIES, 1000),
@@ -123,9 +129,7 @@ def _maintainers(items: object) -> tuple[Maintainer, ...]:
     if not items or not isinstance(items, list):
         return ()
     return tuple(
-        Maintainer(
-            name=_string(x.get("name")), email=_string(x.get("email")), github=_string(x.get("github"))
-        )
+        Maintainer(name=_string(x.get("name")), email=email(x.get("email")), github=_string(x.get("github")))
         for x in items[:MAX_MAINTAINERS]
         if isinstance(x, dict) and (x.get("name") or x.get("email") or x.get("github"))
     )

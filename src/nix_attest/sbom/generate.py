@@ -18,10 +18,11 @@ from ..nix.derivations import show_derivations, show_derivations_of
 from ..nix.drv import Derivation
 from ..nix.flake import flake_metadata, flake_source_paths
 from ..nix.installable import Installable, parse_installable
-from ..nix.meta import MetaLicense, PackageMeta, evaluate
+from ..nix.meta import MAX_NAME, MetaLicense, PackageMeta, evaluate
 from ..nix.names import parse_package_name, store_path_name
 from ..nix.pathinfo import PathInfo
 from ..nix.runner import Nix
+from ..untrusted import any_url, one_line
 from ..vuln.identify import choose_cpe, cve_ids, purl_from_git, purl_from_url
 from .filehash import file_hashes
 from .licenses import combine, make_license
@@ -48,6 +49,7 @@ __all__ = ["Generated", "SbomGenerator", "SbomRequest", "generate", "generate_sb
 _CDX_ALG = {"sha256": "SHA-256", "sha512": "SHA-512", "sha1": "SHA-1", "md5": "MD5"}
 _CHUNK = 500  # store paths per `nix path-info` call (stays far below ARG_MAX)
 MAX_PATCHES = 200  # per derivation (the flake is untrusted)
+MAX_URLS = 20  # download URLs of a fixed-output derivation
 
 
 @dataclass(frozen=True, slots=True)
@@ -317,8 +319,8 @@ class _Assembler:
         info: PathInfo | None = None,
     ) -> Component:
         m = self.meta.get(d.path)
-        env_pname = d.env.get("pname")
-        env_version = d.env.get("version")
+        env_pname = one_line(d.env.get("pname"), MAX_NAME)  # the derivation's attributes: any text
+        env_version = one_line(d.env.get("version"), MAX_NAME)
         parsed_name, parsed_version = parse_package_name(d.name)
         name = (m.pname if m and m.pname else None) or env_pname or parsed_name
         version = (m.version if m and m.version else None) or env_version or parsed_version
@@ -327,13 +329,13 @@ class _Assembler:
         fod = d.fixed_output
         fixed = None
         if fod is not None and fod.hash_hex and fod.hash_algo:
-            urls = tuple((d.env.get("urls") or d.env.get("url") or "").split())
+            found = (any_url(u) for u in (d.env.get("urls") or d.env.get("url") or "").split()[:MAX_URLS])
             fixed = FixedOutput(
                 method=fod.method or "flat",
                 algo=fod.hash_algo,
                 hash_hex=fod.hash_hex,
-                urls=urls,
-                rev=d.env.get("rev") or None,
+                urls=tuple(u for u in found if u),
+                rev=one_line(d.env.get("rev"), MAX_NAME),
             )
         choice = choose_cpe(
             name,

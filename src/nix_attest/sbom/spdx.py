@@ -92,7 +92,12 @@ def _supplier(p: Party | None) -> str:
 
 
 def _license_ref(name: str) -> str:
-    return "LicenseRef-" + (_ID_CHARS.sub("-", name).strip("-") or "unknown")
+    """``LicenseRef-`` and the name in the characters SPDX allows; a name that had to change (or be
+    shortened) gets a digest of itself, so two names never share a ref (and its extracted text)."""
+    slug = _ID_CHARS.sub("-", name).strip("-")[:64].strip("-") or "unknown"
+    if slug == name:
+        return "LicenseRef-" + slug
+    return f"LicenseRef-{slug}-{hashlib.sha256(name.encode()).hexdigest()[:8]}"
 
 
 @lru_cache(maxsize=4096)
@@ -128,8 +133,7 @@ def _package(
         out["versionInfo"] = c.version
     out["packageFileName"] = c.store_path
     out["supplier"] = _supplier(c.supplier)
-    urls = c.fixed_output.urls if c.fixed_output else ()
-    out["downloadLocation"] = urls[0] if urls else NOASSERTION
+    out["downloadLocation"] = _download_location(c.fixed_output.urls) if c.fixed_output else NOASSERTION
     out["filesAnalyzed"] = False
     checksums = [{"algorithm": _ALGS[h.alg], "checksumValue": h.content} for h in c.hashes if h.alg in _ALGS]
     if checksums:
@@ -166,6 +170,17 @@ def _package(
     }
     out["annotations"] = [_annotation(extras, created, annotator)]
     return out
+
+
+_DOWNLOAD = re.compile(
+    r"(?:(?:git|hg|svn|bzr)\+)?(?:https?|ftp|sftp|ssh|git|svn)://[^/\s]+\.[^/\s]+(?:/\S*)?"
+)
+
+
+def _download_location(urls: tuple[str, ...]) -> str:
+    """The first URL SPDX takes as a download location (its ``[vcs+]scheme://host/path`` form);
+    ``mirror://gnu/...`` and other Nix-only schemes are not, and stay in the annotation."""
+    return next((u for u in urls if _DOWNLOAD.fullmatch(u)), NOASSERTION)
 
 
 def _annotation(extras: dict[str, Any], created: str, annotator: str) -> dict[str, str]:

@@ -20,16 +20,16 @@ from dataclasses import dataclass
 from ..errors import UsageError
 from ..nix.flake import FlakeInfo, LockedRef
 from ..nix.meta import Maintainer
+from ..untrusted import email
 from .model import Party
 
 _AUTHOR = re.compile(r"^\s*(?P<name>[^<>]*?)\s*(?:<(?P<contact>[^<>]+)>)?\s*$")
-_EMAIL = re.compile(r"^[^@\s/]+@[^@\s/]+\.[^@\s/]+$")
 _MAX_AUTHOR = 300
 
 
 def parse_author(text: str) -> Party:
     """``"ACME Corp <sbom@acme.example>"``, ``"ACME <https://acme.example>"`` or ``"ACME"``."""
-    m = _AUTHOR.match(text) if len(text) <= _MAX_AUTHOR and "\n" not in text else None
+    m = _AUTHOR.match(text) if len(text) <= _MAX_AUTHOR and text.isprintable() else None
     if not m or not (m.group("name") or m.group("contact")):
         raise UsageError(f"--author must look like 'Name <email or https URL>', got {text[:80]!r}")
     name = m.group("name") or None
@@ -38,7 +38,7 @@ def parse_author(text: str) -> Party:
         return Party(name=name)
     if contact.startswith(("https://", "http://")):
         return Party(name=name, url=contact)
-    if _EMAIL.match(contact):
+    if email(contact):
         return Party(name=name, email=contact)
     raise UsageError(f"--author contact must be an e-mail address or an http(s) URL, got {contact[:80]!r}")
 

@@ -46,6 +46,21 @@ class Cpe:
         return Cpe(self.part, self.vendor, self.product, version, self.update, self.target_sw, self.target_hw)
 
 
+# The CPE 2.3 formatted-string binding (NISTIR 7695, 6.2): a value is `*`, `-`, or characters that
+# are letters, digits, `.`, `-`, `_` or a backslash-quoted punctuation mark, with `*`/`?` wildcards
+# only at its ends; the language field is an RFC 5646 tag. SPDX's `cpe23Type` references are checked
+# against this grammar, and CPE consumers (NVD, Dependency-Track) refuse what breaks it.
+_VALUE = r"(?:[*-]|(?:\?+|\*)?(?:[A-Za-z0-9._-]|\\[\\*?!\"#$%&'()+,/:;<=>@\[\]^`{|}~])+(?:\?+|\*)?)"
+_LANGUAGE = r"(?:[A-Za-z]{2,3}(?:-(?:[A-Za-z]{2}|[0-9]{3}))?|[*-])"
+_WELL_FORMED = re.compile(rf"cpe:2\.3:[aho*-](?::{_VALUE}){{5}}:{_LANGUAGE}(?::{_VALUE}){{4}}")
+
+
+def well_formed(text: str) -> bool:
+    """Whether ``text`` is a CPE 2.3 formatted string by the binding's grammar (``parse_cpe`` is
+    lenient: it reads what NVD and nixpkgs write, which is not always well-formed)."""
+    return len(text) <= 1000 and _WELL_FORMED.fullmatch(text) is not None
+
+
 @lru_cache(maxsize=65536)
 def parse_cpe(text: str) -> Cpe | None:
     """A CPE 2.3 formatted string, or None when it is not one (wrong prefix, too few fields, bad part)."""

@@ -21,7 +21,7 @@ from urllib.parse import unquote, urlsplit
 
 from packageurl import PackageURL
 
-from .cpe import ANY, Cpe, parse_cpe
+from .cpe import ANY, Cpe, parse_cpe, well_formed
 from .model import CpeSource
 
 _CVE = re.compile(r"CVE-(\d{4})-(\d{4,})", re.IGNORECASE)
@@ -58,25 +58,29 @@ def choose_cpe(
     is_source: bool = False,
 ) -> CpeChoice | None:
     """The best CPE for a component, and where it comes from."""
-    possible_ok = [c for c in possible if parse_cpe(c) is not None]
-    if meta_cpe and parse_cpe(meta_cpe) is not None:
+    # a CPE from the flake is used as written only when it is one (well-formed), as is one made here
+    possible_ok = [c for c in possible if parse_cpe(c) is not None and well_formed(c)]
+    if meta_cpe and parse_cpe(meta_cpe) is not None and well_formed(meta_cpe):
         return CpeChoice(meta_cpe, "meta", tuple(c for c in possible_ok if c != meta_cpe))
     part, vendor, product = parts
     if vendor and product:
         cpe = Cpe(part if part in ("a", "o", "h") else "a", vendor.lower(), product.lower(), version or ANY)
-        return CpeChoice(cpe.formatted(), "meta", tuple(possible_ok))
+        text = cpe.formatted()
+        if well_formed(text):
+            return CpeChoice(text, "meta", tuple(possible_ok))
     if possible_ok:
         return CpeChoice(possible_ok[0], "possible", tuple(possible_ok[1:]))
     if is_source or not version:
         return None  # a source archive is identified by its URL; without a version nothing can match
     known = curated().get(name.lower())
     if known:
-        first, *rest = (c.with_version(version).formatted() for c in known)
-        return CpeChoice(first, "curated", tuple(rest))
+        made = [text for c in known if well_formed(text := c.with_version(version).formatted())]
+        return CpeChoice(made[0], "curated", tuple(made[1:])) if made else None
     product = name.lower()
     if not _PLAUSIBLE.match(product):
         return None
-    return CpeChoice(Cpe("a", ANY, product, version).formatted(), "heuristic")
+    text = Cpe("a", ANY, product, version).formatted()
+    return CpeChoice(text, "heuristic") if well_formed(text) else None  # a version CPE cannot say
 
 
 def candidate_source(source: CpeSource) -> CpeSource:
