@@ -57,9 +57,30 @@ def test_parse_drv_name_follows_nix(name: str, expected: tuple[str, str | None])
         ("v1.2.3.tar.gz", ("v1.2.3", "1.2.3")),
         # a patch is not versioned
         ("CVE-2023-1234.patch", ("CVE-2023-1234.patch", None)),
+        # package files of other ecosystems, named by their own conventions
+        ("serde-1.0.197.crate", ("serde", "1.0.197")),
+        ("rails-7.1.3.gem", ("rails", "7.1.3")),
+        ("commons-io-2.15.1.jar", ("commons-io", "2.15.1")),
+        ("requests-2.31.0-py3-none-any.whl", ("requests", "2.31.0")),
+        ("typing_extensions-4.9.0-1-py3-none-any.whl", ("typing_extensions", "4.9.0")),
+        ("numpy-1.26.4-cp312-cp312-manylinux_2_17_x86_64.manylinux2014_x86_64.whl", ("numpy", "1.26.4")),
+        ("libfoo_1.2.3.orig.tar.xz", ("libfoo", "1.2.3")),
+        ("libfoo_1.2.3-1.debian.tar.xz", ("libfoo", "1.2.3-1")),
+        ("libfoo_1.2.3-1_amd64.deb", ("libfoo", "1.2.3-1")),
+        ("google-chrome-stable_123.0.6312.58-1_amd64.deb", ("google-chrome-stable", "123.0.6312.58-1")),
+        ("llvm-17.0.6.src.tar.xz", ("llvm", "17.0.6")),
+        ("node-v20.11.1.tar.xz", ("node", "20.11.1")),
+        ("curl-8.6.0.tar.xz.asc", ("curl", "8.6.0")),
+        # nixpkgs' unstable versions: the date is the version, "unstable" part of it
+        ("foo-unstable-2024-01-01", ("foo", "unstable-2024-01-01")),
+        ("foo-0-unstable-2024-01-01", ("foo", "0-unstable-2024-01-01")),
+        # an output of a multiple-output package is the package's version
+        ("openssl-3.0.13-dev", ("openssl", "3.0.13")),
+        ("glibc-2.39-52-bin", ("glibc", "2.39-52")),
+        ("foo-1.0-rc1", ("foo", "1.0-rc1")),
+        ("src", ("src", None)),
         # everything else as Nix parses it
         ("hello-2.12.1", ("hello", "2.12.1")),
-        ("openssl-3.0.13-dev", ("openssl", "3.0.13-dev")),
         ("python3.11-requests-2.31.0", ("python3.11-requests", "2.31.0")),
         ("foo.zip", ("foo", None)),
         (".tar.gz", (".tar.gz", None)),

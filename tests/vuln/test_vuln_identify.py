@@ -44,6 +44,37 @@ def test_ecosystem_purls_from_download_urls(url: str, purl: str | None) -> None:
     assert purl_from_url(url) == purl
 
 
+@pytest.mark.parametrize(
+    ("name", "url"),
+    [
+        ("serde-1.0.197.crate", "https://static.crates.io/crates/serde/serde-1.0.197.crate"),
+        ("serde-1.0.197.tar.gz", "https://crates.io/api/v1/crates/serde/1.0.197/download"),
+        ("requests-2.31.0-py3-none-any.whl",
+         "https://files.pythonhosted.org/packages/70/8e/0e2/requests-2.31.0-py3-none-any.whl"),
+        ("requests-2.31.0.tar.gz", "https://files.pythonhosted.org/packages/9d/be/10/requests-2.31.0.tar.gz"),
+        ("lodash-4.17.21.tgz", "https://registry.npmjs.org/lodash/-/lodash-4.17.21.tgz"),
+    ],
+)  # fmt: skip
+def test_the_sbom_version_agrees_with_the_ecosystem_purl(name: str, url: str) -> None:
+    """The component's name/version (from the store name, nix/names.py) and the ecosystem purl (from
+    the download URL) that vulnerability matching uses say the same version."""
+    from packageurl import PackageURL
+
+    from nix_attest.nix.names import parse_package_name
+
+    purl = purl_from_url(url)
+    assert purl is not None
+    parsed = PackageURL.from_string(purl)
+    assert parse_package_name(name) == (parsed.name, parsed.version)
+
+
+@pytest.mark.parametrize("cpe", ["cpe:2.3:a:\nevil:x:1:*:*:*:*:*:*:*", "cpe:2.3:a:evil:x:1 0:*:*:*:*:*:*:*"])
+def test_a_cpe_that_is_not_well_formed_is_not_used(cpe: str) -> None:
+    choice = choose_cpe("xyz", "1", meta_cpe=cpe, possible=[cpe])
+    assert choice is not None and choice.source == "heuristic"  # the meta and possible CPEs were refused
+    assert choose_cpe("xyz", "1 beta") is None  # a version no well-formed CPE can carry
+
+
 def test_git_checkouts_of_github_repositories() -> None:
     rev = "0123456789abcdef0123456789abcdef01234567"
     assert purl_from_git("https://github.com/gin-gonic/gin.git", rev) == f"pkg:github/gin-gonic/gin@{rev}"

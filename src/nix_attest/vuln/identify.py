@@ -21,13 +21,13 @@ from urllib.parse import unquote, urlsplit
 
 from packageurl import PackageURL
 
+from ..nix.names import strip_archive_extension
 from .cpe import ANY, Cpe, parse_cpe, well_formed
 from .model import CpeSource
 
 _CVE = re.compile(r"CVE-(\d{4})-(\d{4,})", re.IGNORECASE)
 _HEX40 = re.compile(r"^[0-9a-f]{40}$")
 _PLAUSIBLE = re.compile(r"^[a-z0-9][a-z0-9._+-]*[a-z0-9+]$")
-_ARCHIVE = re.compile(r"\.(?:tar\.(?:gz|xz|bz2|zst)|tgz|zip|crate|whl|gem)$", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,7 +153,7 @@ def purl_from_url(url: str) -> str | None:
             namespace, _, name = module.rpartition("/")
             return _purl("golang", name, segs[at + 1][:-4], namespace)
     if host == "github.com" and len(segs) >= 4 and segs[2] == "archive":
-        rev = _ARCHIVE.sub("", "/".join(segs[3:]))
+        rev = strip_archive_extension("/".join(segs[3:]))
         rev = rev.removeprefix("refs/tags/").removeprefix("refs/heads/")
         return _github(segs[0], segs[1], rev)
     if host == "codeload.github.com" and len(segs) >= 4 and segs[2] in ("tar.gz", "zip"):
@@ -165,7 +165,7 @@ def _pypi_file(file: str) -> str | None:
     if file.endswith(".whl"):
         fields = file[:-4].split("-")
         return _purl("pypi", _pypi_name(fields[0]), fields[1]) if len(fields) >= 5 else None
-    stem = _ARCHIVE.sub("", file)
+    stem = strip_archive_extension(file)
     if stem == file:
         return None
     name, sep, version = stem.rpartition("-")
