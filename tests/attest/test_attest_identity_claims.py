@@ -16,6 +16,10 @@ from nix_attest.attest.identity import (
     GitHubIdentityPolicy,
     IdentityMismatch,
     _der_utf8,
+    _names_repository,
+    _ref_matches,
+    _signer_in,
+    _workflow_matches,
     certificate_claims,
 )
 from nix_attest.attest.model import GITHUB_OIDC_ISSUER, IdentityPolicy
@@ -206,3 +210,75 @@ def test_failure_messages(github_cert: x509.Certificate, policy: IdentityPolicy,
 def test_identity_and_regexp_together_are_refused() -> None:
     with pytest.raises(ValueError, match="not both"):
         GitHubIdentityPolicy(IdentityPolicy(identity="a", identity_regexp="b"))
+
+
+URI = "https://github.com/Octo/Widgets/.github/workflows/release.yml@refs/heads/main"
+
+
+@pytest.mark.parametrize(
+    ("expected", "matches"),
+    [
+        ("release.yml", True),
+        ("release.yml@refs/tags/v1", True),  # a ref on --workflow is ignored (--ref checks it)
+        (".github/workflows/release.yml", True),
+        ("/.github/workflows/release.yml", True),
+        ("  .github/workflows/release.yml ", True),
+        ("octo/widgets/.github/workflows/release.yml", True),
+        ("OCTO/WIDGETS/.github/workflows/release.yml", True),
+        ("octo/widgets/.github/workflows/Release.yml", False),  # paths are case-sensitive
+        ("evil/widgets/.github/workflows/release.yml", False),
+        ("octo/evil/.github/workflows/release.yml", False),
+        ("other.yml", False),
+        (".github/workflows/other.yml", False),
+        ("octo/widgets", False),
+        ("widgets/.github", False),
+    ],
+)
+def test_workflow_matches(expected: str, matches: bool) -> None:
+    assert _workflow_matches(expected, URI) is matches
+
+
+def test_workflow_against_malformed_signers() -> None:
+    assert not _workflow_matches("release.yml", "https://github.com/octo")
+    assert not _workflow_matches("release.yml", "https://github.com/octo/widgets")
+
+
+@pytest.mark.parametrize(
+    ("workflow", "names"),
+    [
+        ("release.yml", False),
+        (".github/workflows/release.yml", False),
+        ("/.github/workflows/release.yml", False),
+        ("octo/widgets/.github/workflows/release.yml", True),
+        ("octo/widgets/.github/workflows/release.yml@refs/heads/main", True),
+        ("  octo/widgets/x.yml", True),
+        ("x.yml@refs/heads/a/b", False),  # the slash is in the ref, not the path
+    ],
+)
+def test_names_repository(workflow: str, names: bool) -> None:
+    assert _names_repository(workflow) is names
+
+
+def test_signer_in() -> None:
+    assert _signer_in(URI, "octo/widgets", None)
+    assert not _signer_in(URI, "octo/gadgets", None)
+    assert not _signer_in(URI, "evil/widgets", None)
+    assert _signer_in(URI, None, "OCTO")
+    assert not _signer_in(URI, None, "evil")
+    assert not _signer_in(URI, None, None)
+    assert not _signer_in("https://github.com/octo", "octo/widgets", None)
+
+
+@pytest.mark.parametrize(
+    ("expected", "actual", "matches"),
+    [
+        ("main", "refs/heads/main", True),
+        ("v1", "refs/tags/v1", True),
+        ("main", "refs/heads/main2", False),
+        ("refs/heads/main", "refs/heads/main", True),
+        ("refs/heads/main", "refs/tags/main", False),
+        ("heads/main", "refs/heads/main", False),
+    ],
+)
+def test_ref_matches(expected: str, actual: str, matches: bool) -> None:
+    assert _ref_matches(expected, actual) is matches
