@@ -87,7 +87,8 @@ def test_an_entry_without_integrated_time_fails_verification(
     bundle = tmp_path / "b.sigstore"
     bundle.write_text(json.dumps(changed((*ENTRY, "integratedTime"), _DELETE)))
     assert _cli(bundle) == 1
-    assert _one_error_line(capsys).endswith("v0.1 entry without a checkpoint must contain an integrated time\n")
+    line = _one_error_line(capsys)
+    assert line.endswith("v0.1 entry without a checkpoint must contain an integrated time\n"), line
 
 
 def test_a_bad_inclusion_proof_names_the_reason_only(capsys: pytest.CaptureFixture[str]) -> None:
