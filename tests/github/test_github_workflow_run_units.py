@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import random
 import zipfile
 
 import pytest
@@ -116,3 +117,27 @@ def test_what_run_writes_for_a_big_matrix_leg_the_trusted_side_reads() -> None:
     use = use_identity(installable, "nix-attest PR check/attest", env=env)
     record = RunRecord(installable, use.key, use.label, 7)
     assert loads_run_record(dumps_run_record(record).encode()) == record
+
+
+@pytest.mark.parametrize(
+    "method", [zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA]
+)
+def test_a_corrupted_archive_is_bad_input_never_an_internal_error(method: int) -> None:
+    """Bytes flipped or cut anywhere in a fork's zip (seeded): exit 2 naming the artifact, never
+    'internal error: ValueError' (a negative seek, a non-UTF-8 name) or LZMAError."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", method) as zf:
+        zf.writestr("sbom.cdx.json", b'{"bomFormat": "CycloneDX"}' * 20)
+        zf.writestr("run.json", b'{"format": 1}')
+    good = buf.getvalue()
+    rng = random.Random(method)
+    for _ in range(250):
+        data = bytearray(good)
+        for _ in range(rng.randint(1, 8)):
+            data[rng.randrange(len(data))] = rng.randrange(256)
+        if rng.random() < 0.2:
+            del data[rng.randrange(len(data)) :]
+        try:
+            unpack(bytes(data), WANTED, source="artifact a")
+        except InputError as exc:
+            assert str(exc).startswith("artifact a")

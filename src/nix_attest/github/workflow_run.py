@@ -17,6 +17,7 @@ the PR run left as hostile data (GitHub Security Lab, "preventing pwn requests")
 from __future__ import annotations
 
 import io
+import lzma
 import zipfile
 import zlib
 from collections.abc import Mapping
@@ -154,9 +155,17 @@ def unpack(archive: bytes, wanted: Mapping[str, int], *, source: str) -> dict[st
                 if len(data) > limit:
                     raise InputError(f"{source}: {info.filename} is larger than {limit} bytes")
                 out[info.filename] = data
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError, EOFError) as exc:
-        raise InputError(f"{source} is not a readable zip archive: {exc}") from exc
-    except (OSError, zlib.error) as exc:
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        NotImplementedError,  # an unknown compression method
+        RuntimeError,  # encrypted
+        EOFError,
+        OSError,
+        ValueError,  # a corrupt offset (negative seek), a name that is not UTF-8
+        zlib.error,
+        lzma.LZMAError,
+    ) as exc:
         raise InputError(f"{source} is not a readable zip archive: {exc}") from exc
     return out
 
