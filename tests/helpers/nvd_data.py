@@ -16,7 +16,7 @@ def _cves_in(path: Path) -> list[dict[str, Any]]:
     doc = json.loads(gzip.decompress(raw) if path.name.endswith(".gz") else raw)
     if "vulnerabilities" in doc:
         return [item["cve"] for item in doc["vulnerabilities"]]
-    return [doc["cve"]]
+    return [doc.get("cve", doc)]  # an API page's item, or a bare cve object
 
 
 def real_cves() -> dict[str, dict[str, Any]]:

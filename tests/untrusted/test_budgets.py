@@ -24,7 +24,7 @@ from nix_attest.sandbox import BudgetExceeded, Limits, Progress, run_limited
 
 LIST = "[" + ",".join(str(i) for i in range(40)) + "]"
 SLOW_CEL = f"{LIST}.map(a, {LIST}.map(b, {LIST}.map(c, {LIST}.map(d, {LIST}.map(e, a + e))))).size() > 0"
-BIG_CEL = f"{LIST}.map(a, {LIST}.map(b, {LIST}.map(c, \"{'x' * 4096}\" + string(c)))).size() > 0"  # 256 MB
+BIG_CEL = f'{LIST}.map(a, {LIST}.map(b, {LIST}.map(c, "{"x" * 4096}" + string(c)))).size() > 0'  # 256 MB
 LOOP = "let rec loop = fun x => loop (x + 1) in loop 0"
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import gzip
 import random
 import struct
@@ -13,9 +14,9 @@ from helpers.nvd_data import DATA, real_cves, write_feed
 from nix_attest.errors import InputError
 from nix_attest.nix.versions import _compare_release, compare_release, compare_versions
 from nix_attest.vuln.cpe import parse_cpe
-from nix_attest.vuln.index import NvdIndex, write_index
+from nix_attest.vuln.index import NvdIndex, encode, merge, write_index
 from nix_attest.vuln.model import CpeId, Target
-from nix_attest.vuln.nvdfeed import read_feed
+from nix_attest.vuln.nvdfeed import compact, read_feed
 from nix_attest.vuln.scan import scan
 from nix_attest.vuln.sources.nixmeta import NixpkgsMetaSource, advisory_id
 from nix_attest.vuln.sources.nvd import NvdSource
@@ -286,6 +287,55 @@ def test_exact_versions_and_ranges(index: NvdIndex) -> None:
     php = "cpe:2.3:a:php:php:{}:*:*:*:*:*:*:*"
     assert ids(index, target("php", "7.3.7", php.format("7.3.7"), "curated"))["php"] == {"CVE-2019-11041"}
     assert ids(index, target("php", "7.3.8", php.format("7.3.8"), "curated"))["php"] == set()
+
+
+OPENSSH = "cpe:2.3:a:openbsd:openssh:{}:*:*:*:*:*:*:*"
+
+
+@pytest.mark.parametrize(
+    ("cpe", "source", "version", "expected"),
+    [
+        # nixpkgs' cpeParts can put a release suffix in the update field (openssh 9.3p1 -> 9.3:p1)
+        ("cpe:2.3:a:openbsd:openssh:9.3:p1:*:*:*:*:*:*", "meta", "9.3p1", {"CVE-2023-38408"}),  # 9.3:p1
+        ("cpe:2.3:a:openbsd:openssh:9.3:p2:*:*:*:*:*:*", "meta", "9.3p2", set()),  # the fix
+        ("cpe:2.3:a:openbsd:openssh:9.3:-:*:*:*:*:*:*", "meta", "9.3", {"CVE-2023-38408"}),  # 9.3:-
+        ("cpe:2.3:a:openbsd:openssh:9.2:p1:*:*:*:*:*:*", "meta", "9.2p1", {"CVE-2023-38408"}),  # < 9.3
+        # NVD compares a range with the version field: 8.7:p1 is "through 8.7" (CVE-2016-20012)
+        (
+            "cpe:2.3:a:openbsd:openssh:8.7:p1:*:*:*:*:*:*",
+            "meta",
+            "8.7p1",
+            {"CVE-2016-20012", "CVE-2023-38408"},
+        ),
+        ("cpe:2.3:a:openbsd:openssh:8.8:p1:*:*:*:*:*:*", "meta", "8.8p1", {"CVE-2023-38408"}),
+        # a numeric update is nixpkgs' cpePatchVersionInUpdateWithVendor (8.7:1 is 8.7.1): past 8.7
+        ("cpe:2.3:a:openbsd:openssh:8.7:1:*:*:*:*:*:*", "meta", "8.7.1", {"CVE-2023-38408"}),
+        # the version in one field, as the pname heuristic and most SBOMs write it: Nix order
+        (OPENSSH.format("9.3p1"), "heuristic", "9.3p1", {"CVE-2023-38408"}),  # equals 9.3:p1
+        (OPENSSH.format("9.3p2"), "heuristic", "9.3p2", set()),
+        (OPENSSH.format("8.7"), "heuristic", "8.7", {"CVE-2016-20012", "CVE-2023-38408"}),
+    ],
+)
+def test_cpe_update_fields_match_as_nvd_matches_them(
+    index: NvdIndex, cpe: str, source: str, version: str, expected: set[str]
+) -> None:
+    assert ids(index, target("openssh", version, cpe, source)) == {"openssh": expected}
+
+
+def test_an_exact_criterion_with_any_update_covers_every_update() -> None:
+    """``9.3:*`` in a criterion is 9.3 with any update (CPE name matching: ANY matches every value),
+    so it covers 9.3:p1; ``9.3:-`` (NA) does not. The real CVE-2023-38408 with its two exact
+    criteria rewritten that way."""
+    cve = copy.deepcopy(real_cves()["CVE-2023-38408"])
+    matches = cve["configurations"][0]["nodes"][0]["cpeMatch"]
+    matches[1]["criteria"] = OPENSSH.format("9.3")  # 9.3:*
+    del matches[2]
+    idx = NvdIndex(Path("<test>"), encode(merge([compact(cve)]), {}))
+    p1 = target("openssh", "9.3p1", "cpe:2.3:a:openbsd:openssh:9.3:p1:*:*:*:*:*:*", "meta")
+    assert ids(idx, p1) == {"openssh": {"CVE-2023-38408"}}
+    matches[1]["criteria"] = "cpe:2.3:a:openbsd:openssh:9.3:-:*:*:*:*:*:*"
+    idx = NvdIndex(Path("<test>"), encode(merge([compact(cve)]), {}))
+    assert ids(idx, p1) == {"openssh": set()}
 
 
 def test_ecosystem_specific_entries_need_an_explicit_cpe(index: NvdIndex) -> None:

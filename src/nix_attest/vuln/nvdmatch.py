@@ -11,8 +11,9 @@ not, and a match with ``vulnerable: false`` never produces a finding by itself.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ..nix.versions import compare_release
@@ -68,39 +69,62 @@ def environment(system: str | None, targets: Iterable[Target]) -> Environment:
 
 @dataclass(frozen=True, slots=True)
 class _Subject:
-    """The component as one CPE: vendor ANY for the heuristic, the version to compare."""
+    """The component as one CPE: vendor ANY for the heuristic, the version to compare.
+
+    ``version`` is the version with the CPE's update appended (``9.3:p1`` -> ``9.3-p1``, which Nix
+    orders like ``9.3p1``); ``base`` is the version field alone when the update is a release suffix
+    (letters: ``p1``, ``rc2``), None otherwise (ANY, NA, or a number: nixpkgs'
+    ``cpePatchVersionInUpdateWithVendor`` writes 8.7.1 as ``8.7:1``, which is simply 8.7.1)."""
 
     cpe: Cpe
     version: str
     source: str
+    base: str | None = None
 
     @property
     def explicit(self) -> bool:
         return self.source in ("meta", "possible")
 
 
-def _version_of(cpe: Cpe, fallback: str | None) -> str | None:
+def _subject(cpe: Cpe, fallback: str | None, source: str) -> _Subject | None:
     version = cpe.version if cpe.version not in (ANY, NA) else fallback
-    if version and cpe.update not in (ANY, NA):
-        version = f"{version}-{cpe.update}"
-    return version or None
+    if not version:
+        return None
+    if cpe.update in (ANY, NA):
+        return _Subject(cpe, version, source)
+    base = None if cpe.update.isdigit() else version
+    return _Subject(cpe, f"{version}-{cpe.update}", source, base)
 
 
-def _in_range(m: list[Any], version: str) -> bool:
+_NUMERIC_BOUND = re.compile(r"[0-9]+(?:\.[0-9]+)*")
+
+
+def _in_range(m: list[Any], s: _Subject) -> bool:
+    """Whether the component's version is one the CPE match names. As NVD matches: an exact criterion
+    ``V:U`` wants version V and update U (``*`` any update, ``-`` none); a range bound is compared
+    with the version field (``8.7:p1`` is "through 8.7"), unless the bound carries a suffix itself
+    (``before 9.3p2``), which is compared with version and update together."""
     exact, update = m[4], m[5]
     if exact == NA:
         return False
     if exact != ANY:
         wanted = exact if update in (ANY, NA) else f"{exact}-{update}"
-        return compare_release(version, wanted) == 0
+        if compare_release(s.version, wanted) == 0:
+            return True
+        return update == ANY and s.base is not None and compare_release(s.base, exact) == 0
     start_incl, start_excl, end_incl, end_excl = m[7], m[8], m[9], m[10]
-    if start_incl and compare_release(version, start_incl) < 0:
+    if start_incl and compare_release(_facing(s, start_incl), start_incl) < 0:
         return False
-    if start_excl and compare_release(version, start_excl) <= 0:
+    if start_excl and compare_release(_facing(s, start_excl), start_excl) <= 0:
         return False
-    if end_incl and compare_release(version, end_incl) > 0:
+    if end_incl and compare_release(_facing(s, end_incl), end_incl) > 0:
         return False
-    return not (end_excl and compare_release(version, end_excl) >= 0)
+    return not (end_excl and compare_release(_facing(s, end_excl), end_excl) >= 0)
+
+
+def _facing(s: _Subject, bound: str) -> str:
+    """The component's version to compare with a range bound."""
+    return s.base if s.base is not None and _NUMERIC_BOUND.fullmatch(bound) else s.version
 
 
 def _about(m: list[Any], s: _Subject) -> bool:
@@ -127,7 +151,7 @@ def _evaluate(record: Compact, s: _Subject, env: Environment) -> list[Any] | Non
             node_hit = None
             for m in matches:
                 about = _about(m, s)
-                if about and _in_range(m, s.version):
+                if about and _in_range(m, s):
                     truths.append(True)
                     if m[0] and node_hit is None:
                         node_hit = m
@@ -191,13 +215,13 @@ class NvdMatcher:
     def _subjects(self, target: Target) -> Iterable[_Subject]:
         for cpe_id in target.cpes:
             cpe = parse_cpe(cpe_id.cpe)
-            version = _version_of(cpe, target.version) if cpe is not None else None
-            if cpe is None or version is None:
+            s = _subject(cpe, target.version, cpe_id.source) if cpe is not None else None
+            if cpe is None or s is None:
                 continue
-            yield _Subject(cpe, version, cpe_id.source)
+            yield s
             if cpe_id.source == "heuristic" and "-" in cpe.product:  # NVD writes http_server, not http-server
                 under = Cpe(cpe.part, cpe.vendor, cpe.product.replace("-", "_"), cpe.version, cpe.update)
-                yield _Subject(under, version, cpe_id.source)
+                yield replace(s, cpe=under)
 
     def match(self, target: Target) -> list[Finding]:
         found: dict[str, Finding] = {}
@@ -206,7 +230,7 @@ class NvdMatcher:
             for n, matches in self.index.entries(s.cpe.product):
                 if n in seen:
                     continue  # already matched through a better identifier
-                applies = next((m for m in matches if _about(m, s) and _in_range(m, s.version)), None)
+                applies = next((m for m in matches if _about(m, s) and _in_range(m, s)), None)
                 if applies is None:
                     continue  # none of its vulnerable matches names this component at this version
                 record = self.index.record(n)
