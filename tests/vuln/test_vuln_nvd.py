@@ -13,7 +13,7 @@ from helpers.nvd_data import DATA, real_cves, write_feed
 
 from nix_attest.errors import InputError
 from nix_attest.nix.versions import _compare_release, compare_release, compare_versions
-from nix_attest.vuln.cpe import parse_cpe
+from nix_attest.vuln.cpe import Cpe, parse_cpe
 from nix_attest.vuln.index import NvdIndex, encode, merge, write_index
 from nix_attest.vuln.model import CpeId, Target
 from nix_attest.vuln.nvdfeed import compact, read_feed
@@ -103,6 +103,24 @@ def test_cpe_parsing_unescapes_and_rejects_garbage() -> None:
     assert parse_cpe("cpe:/a:openssl:openssl:1.0") is None  # CPE 2.2 URI
     assert parse_cpe("cpe:2.3:x:openssl:openssl:1:*:*:*:*:*:*:*") is None  # bad part
     assert parse_cpe("cpe:2.3:a:openssl") is None
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["1.0", "1.0?", "c++", "a:b", "1.0\\", "x\\:y", "1.0\\\\", "\\", "2.0:rc1", "50%", "a b", "*x", "x*"],
+)
+def test_a_cpe_value_round_trips_through_the_formatted_string(value: str) -> None:
+    """Whatever a field holds (a colon, a trailing backslash, a wildcard character), the formatted
+    string escapes it and parsing gives it back: nothing shifts into the next field."""
+    cpe = Cpe("a", "ven:dor", value.lower(), value.lower(), value.lower())
+    assert parse_cpe(cpe.formatted()) == cpe
+
+
+def test_cpe_escapes_as_nvd_writes_them() -> None:
+    real = parse_cpe(r"cpe:2.3:a:beyondtrust:privilege_management_for_unix\/linux:*:*:*:*:basic:*:*:*")
+    assert real is not None and real.product == "privilege_management_for_unix/linux"
+    field_ends_in_backslash = parse_cpe(r"cpe:2.3:a:v:p:1.0\\:beta:*:*:*:*:*:*")
+    assert field_ends_in_backslash == Cpe("a", "v", "p", "1.0\\", "beta")
 
 
 # --- feeds and the index -----------------------------------------------------------------------------

@@ -10,10 +10,10 @@ from functools import lru_cache
 ANY = "*"
 NA = "-"
 _SPLIT = re.compile(r"(?<!\\):")
+_FIELD = re.compile(r"((?:[^:\\]|\\.)*)(:|\Z)")  # one field, escapes kept, and what ends it
 _ESCAPE = re.compile(r"\\(.)")
 _PARTS = ("a", "o", "h")
 _PLAIN = re.compile(r"[A-Za-z0-9._-]*")
-_PLAIN_FIELDS = re.compile(r"[A-Za-z0-9._\-*:]*")  # fields joined by ":" that need no escape
 _UNSAFE = re.compile(r"([^A-Za-z0-9._-])")
 
 
@@ -37,9 +37,6 @@ class Cpe:
 
         fields = (self.part, self.vendor, self.product, self.version, self.update, ANY, ANY, ANY)
         tail = (self.target_sw, self.target_hw, ANY)
-        plain = ":".join((*fields, *tail))
-        if _PLAIN_FIELDS.fullmatch(plain):  # the common case: nothing to escape
-            return "cpe:2.3:" + plain
         return "cpe:2.3:" + ":".join(esc(f) if i > 0 else f for i, f in enumerate((*fields, *tail)))
 
     def with_version(self, version: str) -> Cpe:
@@ -61,13 +58,27 @@ def well_formed(text: str) -> bool:
     return len(text) <= 1000 and _WELL_FORMED.fullmatch(text) is not None
 
 
+def _split_escaped(body: str) -> list[str] | None:
+    """The fields of a formatted string holding an escaped backslash (``1.0\\\\:beta``: the colon
+    after it separates); None when a backslash escapes nothing."""
+    fields, pos = [], 0
+    while True:
+        m = _FIELD.match(body, pos)
+        if m is None:
+            return None
+        fields.append(m.group(1))
+        if not m.group(2):
+            return fields
+        pos = m.end()
+
+
 @lru_cache(maxsize=65536)
 def parse_cpe(text: str) -> Cpe | None:
     """A CPE 2.3 formatted string, or None when it is not one (wrong prefix, too few fields, bad part)."""
     if not text.startswith("cpe:2.3:"):
         return None
-    fields = _SPLIT.split(text[8:])
-    if len(fields) != 11:
+    fields = _SPLIT.split(text[8:]) if "\\\\" not in text else _split_escaped(text[8:])
+    if fields is None or len(fields) != 11:
         return None
     values = [_ESCAPE.sub(r"\1", f).lower() if "\\" in f else f.lower() for f in fields]
     part, vendor, product, version, update = values[:5]
