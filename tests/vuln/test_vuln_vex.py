@@ -17,7 +17,7 @@ from nix_attest.policy.vulnerabilities import vulnerability_violations
 from nix_attest.sbom.cyclonedx import write_sbom
 from nix_attest.sbom.model import Sbom
 from nix_attest.sbom.read import from_document
-from nix_attest.sbom.validate import schema_errors
+from nix_attest.sbom.validate import reference_errors, schema_errors
 from nix_attest.vuln.model import Advisory, Analysis, Finding, Rating
 from nix_attest.vuln.read import findings_from_document
 
@@ -119,6 +119,43 @@ def test_waivers_become_vex_and_round_trip(
     in_vdr = {v["id"]: v for v in vdr["vulnerabilities"]}
     assert in_vdr["CVE-2024-3094"]["analysis"]["state"] == "not_affected"
     assert "analysis" not in in_vdr["CVE-2010-0748"]  # expired: active again
+
+
+def test_the_vex_stands_alone_and_is_the_same_on_every_run(setup: dict[str, Path | str]) -> None:
+    """Dependency-Track applies a component-level VEX statement when its affects.ref names a component
+    of the same VEX document, which then identifies the project's component (purl, CPE, hashes): the
+    VEX carries those identities, every ref resolves inside it, and two runs write the same bytes (the
+    import key, bom-ref + id, is stable)."""
+    d = Path(setup["dir"])
+    scan(setup, "-o", "/dev/null", "--vex", str(d / "vex1.json"))
+    scan(setup, "-o", "/dev/null", "--vex", str(d / "vex2.json"))
+    assert (d / "vex1.json").read_bytes() == (d / "vex2.json").read_bytes()
+    vex = json.loads((d / "vex1.json").read_text())
+    assert schema_errors(vex, "1.6") == [] and reference_errors(vex) == []
+    sbom = {c["bom-ref"]: c for c in json.loads(Path(setup["sbom"]).read_text())["components"]}
+    inside = {c["bom-ref"]: c for c in vex["components"]}
+    refs = {a["ref"] for v in vex["vulnerabilities"] for a in v["affects"]}
+    assert refs and refs == set(inside)  # the affected components, nothing else
+    for ref, c in inside.items():  # identity only: what a consumer matches on
+        assert set(c) <= {"type", "bom-ref", "group", "name", "version", "purl", "cpe", "hashes"}
+        assert all(c[k] == sbom[ref][k] for k in c)
+        assert c["purl"] == sbom[ref]["purl"] and c.get("cpe") == sbom[ref].get("cpe")
+
+
+def test_reference_errors_name_a_dangling_affects_ref() -> None:
+    doc = {
+        "metadata": {"component": {"bom-ref": "root"}},
+        "components": [{"bom-ref": "a"}],
+        "vulnerabilities": [
+            {"bom-ref": "v1", "id": "CVE-1", "affects": [{"ref": "a"}, {"ref": "urn:cdx:x/1#a"}]},
+            {"bom-ref": "v2", "id": "CVE-2", "affects": [{"ref": "gone"}]},
+            {"bom-ref": "a", "id": "CVE-3", "affects": [{"ref": "root"}]},
+        ],
+    }
+    assert reference_errors(doc) == [
+        "vulnerability CVE-2 affects unknown bom-ref gone",
+        "duplicate bom-ref a",
+    ]
 
 
 def test_before_expiry_the_default_state_is_in_triage(setup: dict[str, Path | str]) -> None:

@@ -53,7 +53,8 @@ def schema_errors(doc: Any, spec_version: str = "1.6", limit: int = 5) -> list[s
 
 
 def reference_errors(doc: dict[str, Any], limit: int = 5) -> list[str]:
-    """Checks the schema cannot express: bom-refs unique, dependencies point at known refs."""
+    """Checks the schema cannot express: bom-refs unique (components and vulnerabilities), dependencies
+    and vulnerabilities' ``affects`` point at known refs."""
     refs: set[str] = set()
     errors: list[str] = []
     root = (doc.get("metadata") or {}).get("component") or {}
@@ -69,6 +70,20 @@ def reference_errors(doc: dict[str, Any], limit: int = 5) -> list[str]:
             if target not in refs:
                 errors.append(f"dependency on unknown bom-ref {target}")
                 break
+        if len(errors) >= limit:
+            break
+    components = set(refs)
+    for vuln in doc.get("vulnerabilities") or []:
+        ref = vuln.get("bom-ref")
+        if ref is not None:
+            if ref in refs:
+                errors.append(f"duplicate bom-ref {ref}")
+            refs.add(ref)
+        for affected in vuln.get("affects") or []:
+            target = affected.get("ref")
+            # a BOM-Link (urn:cdx:serial/version#ref) points into another document
+            if target not in components and not str(target).startswith("urn:cdx:"):
+                errors.append(f"vulnerability {vuln.get('id')} affects unknown bom-ref {target}")
         if len(errors) >= limit:
             break
     return errors[:limit]

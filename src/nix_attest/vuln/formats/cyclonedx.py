@@ -139,14 +139,33 @@ def vex_document(report: ScanReport) -> dict[str, Any]:
     serial = report.document.get("serialNumber")
     if isinstance(serial, str):
         metadata["properties"] = [{"name": f"{P}sbom:serialNumber", "value": serial}]
+    statements = [f for f in report.result.findings if f.analysis is not None]
     return {
         "bomFormat": "CycloneDX",
         "specVersion": "1.6",
         "serialNumber": "",
         "version": 1,
         "metadata": metadata,
-        "vulnerabilities": [vulnerability_json(f) for f in report.result.findings if f.analysis is not None],
+        "components": _identities(
+            report.document, {f.ref for f in statements} - {str(component.get("bom-ref"))}
+        ),
+        "vulnerabilities": [vulnerability_json(f) for f in statements],
     }
+
+
+# what identifies a component to a consumer of the VEX (Dependency-Track matches a statement's
+# component by these; nothing else of the SBOM is repeated)
+_IDENTITY = ("type", "bom-ref", "group", "name", "version", "purl", "cpe", "hashes")
+
+
+def _identities(document: dict[str, Any], refs: set[str]) -> list[dict[str, Any]]:
+    """The SBOM's components with these bom-refs, identity fields only, in the SBOM's order: every
+    ``affects.ref`` of the VEX then names a component of the VEX itself."""
+    out = []
+    for c in document.get("components") or ():
+        if isinstance(c, dict) and c.get("bom-ref") in refs:
+            out.append({k: c[k] for k in _IDENTITY if k in c})
+    return out
 
 
 def render_vdr(report: ScanReport) -> str:
