@@ -2,8 +2,8 @@
 same BOM) and the VEX (a separate document of the statements: patches and waivers), both schema-valid.
 
 Each finding is one ``vulnerabilities`` entry (advisory id + the component's bom-ref in ``affects``):
-analysis differs per component (one is patched, another is not), and Dependency-Track, grype and trivy
-match VEX statements by vulnerability id and bom-ref."""
+analysis differs per component (one is patched, another is not), and Dependency-Track matches VEX
+statements by vulnerability id and the bom-ref of a component the VEX itself lists."""
 
 from __future__ import annotations
 
