@@ -41,7 +41,11 @@ def test_the_fork_safe_workflow_only_reads_data_for_fork_pull_requests() -> None
     # the base branch (the workflow_run default), never the pull request's head, and no token left behind
     assert "ref" not in checkout["with"] and checkout["with"]["persist-credentials"] is False
     assert comment["uses"].startswith("nix-attest/nix-attest/actions/comment@")
-    assert comment["with"] == {"workflow-run": True, "policy": "nix-attest.policy.yaml"}
+    assert comment["with"] == {
+        "workflow-run": True,
+        "policy": "nix-attest.policy.yaml",
+        "vulnerabilities": True,
+    }
     text = (EXAMPLES / "fork-safe-comment.yml").read_text()
     assert "report.md" not in "".join(line for line in text.splitlines() if not line.startswith("#"))
 
@@ -85,3 +89,11 @@ def test_comment_action_in_workflow_run_mode(tmp_path: Path, github: Server) -> 
     assert "forged" not in posted["body"] and "@octocat" not in posted["body"]
     assert "**fail**" in posted["body"]  # the base policy denies GPL-3.0-only
     assert result.outputs["comment-url"] == posted["html_url"]
+    # the NVD database is looked for under the root action's cache key and default path (restore is
+    # recorded, not run here): none, so the section says why it is empty; nothing to save
+    restore = result.step("nvd-restore")
+    assert restore.uses and restore.uses.startswith("actions/cache/restore@")
+    assert restore.with_["restore-keys"] == "nix-attest-nvd-v1-Linux-"
+    assert restore.with_["path"].endswith("/nix-attest-vulndb")
+    assert "### Vulnerabilities\n\nnot scanned: no NVD database in" in posted["body"]
+    assert result.step("nvd-built").outputs.get("exists") is None

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..errors import InputError
+from ..errors import InputError, NixAttestError
 from ..fsutil import write_atomic
 from ..github import actions
 from ..github.auth import resolve_token
@@ -29,6 +30,8 @@ if TYPE_CHECKING:
     from ..github.workflow_run import WorkflowRun
     from ..policy import Policy
     from ..sbom.model import Sbom
+    from ..vuln.model import VulnReport
+    from ..vuln.pipeline import VulnSettings
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -65,6 +68,19 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         metavar="PREFIX",
         help="with --workflow-run: artifacts whose names start with this (nix-attest)",
     )
+    p.add_argument(
+        "--vulnerabilities",
+        choices=("auto", "true", "false"),
+        default="auto",
+        help="with --workflow-run: scan the components the artifact's SBOMs list with this side's NVD "
+        "database and OSV (the run's own vulnerability results are never used): auto (default: when the "
+        "database exists), true (download it when missing), false",
+    )
+    p.add_argument(
+        "--nvd-cache", metavar="DIR", help="with --workflow-run: cache directory of the NVD database"
+    )
+    p.add_argument("--nvd-url", metavar="URL", help="with --workflow-run: NVD feeds (default: NVD's)")
+    p.add_argument("--osv-url", metavar="URL", help="with --workflow-run: OSV API (default: api.osv.dev)")
     p.add_argument("--check-json", metavar="FILE", help="policy report from `nix-attest check --format json`")
     p.add_argument("--base-sbom", metavar="FILE", help="base SBOM for the supply-chain diff (same --closure)")
     p.add_argument("--base-check-json", metavar="FILE", help="the base's policy report: lists new violations")
@@ -84,6 +100,8 @@ def run(args: argparse.Namespace) -> int:
         return comment_workflow_run(args)
     if args.policy:
         raise InputError("--policy is for --workflow-run (use --check-json with --sbom)")
+    if args.nvd_cache or args.nvd_url or args.osv_url or args.vulnerabilities != "auto":
+        raise InputError("--vulnerabilities, --nvd-cache, --nvd-url and --osv-url are for --workflow-run")
     ctx = pull_request_context()
     repository = args.repository or ctx.repository
     number = args.pr or ctx.number
@@ -148,9 +166,11 @@ def run(args: argparse.Namespace) -> int:
 
 SBOM_FILE = "sbom.cdx.json"
 DIFF_FILE = "diff.json"
-# what is read from a PR run's artifact, and how much of it; report.md and policy.json are not read:
-# the comment is rendered here, the verdict comes from the base branch's policy
-WANTED = {SBOM_FILE: 64 * 2**20, DIFF_FILE: 16 * 2**20, RUN_RECORD: 64 * 1024}
+VDR_FILE = "vulnerabilities.cdx.json"  # read for its components only (both closures), never its findings
+# what is read from a PR run's artifact, and how much of it; report.md, policy.json, vex.cdx.json and
+# vulnerabilities.json are not read: the comment is rendered here, the verdict comes from the base
+# branch's policy, vulnerabilities are found here
+WANTED = {SBOM_FILE: 64 * 2**20, DIFF_FILE: 16 * 2**20, RUN_RECORD: 64 * 1024, VDR_FILE: 64 * 2**20}
 
 
 def comment_workflow_run(args: argparse.Namespace) -> int:
@@ -191,7 +211,7 @@ def comment_workflow_run(args: argparse.Namespace) -> int:
             if SBOM_FILE not in files:
                 actions.warning(f"{source} has no {SBOM_FILE} (the run stopped before the SBOM): skipped")
                 continue
-            sbom = loads_sbom(_utf8(files[SBOM_FILE], source), source=f"{source}: {SBOM_FILE}")
+            sbom = loads_sbom(_utf8(files[SBOM_FILE], source, SBOM_FILE), source=f"{source}: {SBOM_FILE}")
             record = None
             if RUN_RECORD in files:
                 record = loads_run_record(files[RUN_RECORD], source=f"{source}: {RUN_RECORD}")
@@ -202,7 +222,10 @@ def comment_workflow_run(args: argparse.Namespace) -> int:
                     f"is now at {number.head_sha[:12]} (the newer push's run comments)"
                 )
                 continue
-            data, mark = _rerender(run, sbom, record, files, policy, args.policy, source, artifact.name)
+            vulns = _vulnerabilities(files, sbom, policy, _vuln_settings(args), source)
+            data, mark = _rerender(
+                run, sbom, record, files, (policy, args.policy), vulns, source, artifact.name
+            )
             body = render_comment(data, mark)
             if args.output:
                 write_atomic(args.output, body)
@@ -219,13 +242,71 @@ def comment_workflow_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _vuln_settings(args: argparse.Namespace) -> VulnSettings:
+    from ..vuln.db import NVD_FEED_URL, NvdCache, default_cache_dir
+    from ..vuln.pipeline import VulnSettings
+    from ..vuln.sources.osv import OSV_API_URL
+
+    return VulnSettings(
+        args.vulnerabilities,
+        NvdCache(Path(args.nvd_cache) if args.nvd_cache else default_cache_dir()),
+        args.nvd_url or NVD_FEED_URL,
+        args.osv_url or OSV_API_URL,
+    )
+
+
+def _vulnerabilities(
+    files: dict[str, bytes], sbom: Sbom, policy: Policy | None, settings: VulnSettings, source: str
+) -> VulnReport:
+    """The artifact's components scanned here. Its SBOMs are data the fork wrote (as its flake is:
+    a fork can name patches after CVEs either way); its vulnerability results are not read at all."""
+    from ..sbom.merge import merge_closures
+    from ..sbom.read import from_document, loads_document
+    from ..vuln.model import VulnReport
+    from ..vuln.pipeline import not_scanned, opened_index, scan_sbom
+
+    if settings.mode == "false":
+        return not_scanned(settings)
+    scanned, coverage = sbom, "the runtime closure only (the run wrote no vulnerabilities.cdx.json)"
+    if VDR_FILE in files:
+        where = f"{source}: {VDR_FILE}"
+        try:
+            doc = loads_document(_utf8(files[VDR_FILE], source, VDR_FILE), source=where)
+            doc.pop("vulnerabilities", None)  # the fork's findings and VEX statements: never used
+            scanned = merge_closures(sbom, from_document(doc, source=where))
+            coverage = "the runtime and buildtime closures"
+        except InputError as err:
+            coverage = f"the runtime closure only ({err})"
+    notes: list[str] = []
+    try:
+        with opened_index(settings, notes) as index:
+            if index is None:
+                return not_scanned(settings)
+            result = scan_sbom(scanned, index, settings, policy, _today(), notes)
+    except NixAttestError as err:
+        actions.warning(f"{source}: vulnerability scan skipped: {err}")
+        return VulnReport(None, f"not scanned: {err}")
+    for note in result.notes:
+        actions.warning(f"{source}: vulnerabilities: {note}")
+    return VulnReport(
+        result,
+        note=f"scanned by this repository's workflow with its own database: {coverage} as the pull "
+        "request's artifact lists them (its own results are not used); new and fixed are not told "
+        "apart here",
+    )
+
+
+def _today() -> dt.date:
+    return dt.datetime.now(dt.timezone.utc).date()
+
+
 def _rerender(
     run: WorkflowRun,
     sbom: Sbom,
     record: RunRecord | None,
     files: dict[str, bytes],
-    policy: Policy | None,
-    policy_path: str | None,
+    policy_and_path: tuple[Policy | None, str | None],
+    vulns: VulnReport,
     source: str,
     artifact_name: str,
 ) -> tuple[ReportData, str]:
@@ -239,7 +320,9 @@ def _rerender(
     diff = None
     if DIFF_FILE in files:
         diff = loads_diff(files[DIFF_FILE], source=f"{source}: {DIFF_FILE}")
-    report = evaluate(policy, sbom) if policy is not None else None
+    policy, policy_path = policy_and_path
+    findings = vulns.result.findings if vulns.result is not None else None
+    report = evaluate(policy, sbom, vulnerabilities=findings) if policy is not None else None
     verdict = (
         f"the verdict is {policy_path}, this repository's policy, applied to them"
         if policy_path
@@ -259,14 +342,15 @@ def _rerender(
         diff=diff,
         diff_head=sbom if diff is not None else None,
         diff_base_label=diff.base_label if diff is not None else None,
+        vulnerabilities=vulns,
         problems=(whose,),
         links=Links(run_url=run.html_url, artifact_name=artifact_name),
     )
     return data, marker_for(key)
 
 
-def _utf8(data: bytes, source: str) -> str:
+def _utf8(data: bytes, source: str, name: str) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise InputError(f"{source}: {SBOM_FILE} is not UTF-8 (byte {exc.start})") from exc
+        raise InputError(f"{source}: {name} is not UTF-8 (byte {exc.start})") from exc

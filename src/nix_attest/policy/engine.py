@@ -107,7 +107,10 @@ def evaluate(
             found.extend(_nickel_violations(policy.nickel, components, views, policy.budgets.nickel))
     if policy.vulnerabilities is not None:
         found.extend(vulnerability_violations(policy.vulnerabilities, vulnerabilities))
-    vex_used = [w for w in policy.waivers if any(waiver_matches_finding(w, f) for f in vulnerabilities or ())]
+    if vulnerabilities is None:  # not scanned: a vulnerability waiver can be neither used nor unused
+        vex_used = [w for w in policy.waivers if w.vulnerability is not None]
+    else:
+        vex_used = [w for w in policy.waivers if any(waiver_matches_finding(w, f) for f in vulnerabilities)]
     final = apply_waivers(
         found, policy.waivers, moment.astimezone(dt.timezone.utc).date(), used_elsewhere=vex_used
     )

@@ -188,6 +188,8 @@ def vulnerabilities(data: ReportData, budget: Budget) -> str:
     patched = [f for f in findings if f.resolved]
     waived = [f for f in findings if f.waived]
     parts = [title]
+    if report.note:
+        parts.append(md.text(report.note, 500))
     if report.diff is not None:
         d = report.diff
         base = md.code(report.base_label) if report.base_label else "the base"
