@@ -146,3 +146,38 @@ def test_file_hashes_only_of_regular_files_within_the_bound(
     assert filehash.file_hashes(str(d / "missing")) == ()
     monkeypatch.setattr(filehash, "MAX_BYTES", 3)
     assert filehash.file_hashes(str(f)) == ()  # bounded: a huge built output is not read
+
+
+def test_flake_archive_for_suppliers_is_bounded_and_scrubbed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Supplier discovery asks `nix flake archive --dry-run` about the PR's flake: through the one Nix
+    runner (the job's secrets scrubbed from its environment) and within a time bound, after which it
+    is a NixError (generate then leaves suppliers unknown) and the process is gone."""
+    import os
+    import time
+
+    from nix_attest.errors import NixError
+    from nix_attest.nix import flake as nixflake
+    from nix_attest.nix.runner import Nix
+
+    seen = tmp_path / "env.txt"
+    pid_file = tmp_path / "pid"
+    script = tmp_path / "nix"
+    script.write_text(
+        "#!/bin/sh\n"
+        'if [ "$1" = --version ]; then echo "nix (Nix) 2.8.0"; exit 0; fi\n'
+        f"env > {seen}\necho $$ > {pid_file}\nexec sleep 60\n"
+    )
+    script.chmod(0o755)
+    monkeypatch.setenv("GITHUB_TOKEN", "ghs_secret")
+    monkeypatch.setattr(nixflake, "ARCHIVE_SECONDS", 1.0)
+    start = time.monotonic()
+    with pytest.raises(NixError, match="longer than 1 s"):
+        nixflake.flake_source_paths(Nix(binary=str(script)), "path:/tmp/x")
+    assert time.monotonic() - start < 10
+    assert "ghs_secret" not in seen.read_text() and "GITHUB_TOKEN" not in seen.read_text()
+    pid = int(pid_file.read_text())
+    time.sleep(0.2)
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)

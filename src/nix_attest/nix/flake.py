@@ -130,17 +130,22 @@ def _lock_tree(locks: dict[str, Any]) -> tuple[tuple[tuple[str, ...], LockedRef]
     return tuple(out)
 
 
+ARCHIVE_SECONDS = 120.0  # the lock file is the PR's: an input that will not resolve must not hang the job
+
+
 def flake_source_paths(nix: Nix, flake_ref: str) -> dict[tuple[str, ...], str]:
     """The store path of the flake's source and of every input, by input path (``()`` is the flake):
-    ``nix flake archive --dry-run --json`` (the inputs are already fetched by the evaluation)."""
+    ``nix flake archive --dry-run --json`` (the inputs are already fetched by the evaluation; the
+    store paths come from the lock file). Bounded by :data:`ARCHIVE_SECONDS`."""
     out = nix.run(
         ["flake", "archive", "--dry-run", "--json", "--", flake_ref],
         what="nix flake archive --dry-run",
         installable=flake_ref,
+        timeout=ARCHIVE_SECONDS,
     )
     try:
-        doc = json.loads(out)
-    except json.JSONDecodeError as exc:
+        doc = loads_json(out)  # the lock file's nesting is the PR's
+    except ValueError as exc:
         raise InputError(f"unexpected output from nix flake archive: {exc}") from exc
     paths: dict[tuple[str, ...], str] = {}
     stack: list[tuple[tuple[str, ...], Any]] = [((), doc)]

@@ -118,9 +118,12 @@ class Nix:
     def command(self, args: Sequence[str]) -> list[str]:
         return [str(self.binary), "--extra-experimental-features", _FEATURES, *self.extra_args, *args]
 
-    def run(self, args: Sequence[str], *, what: str, installable: str | None = None) -> str:
-        """Run a quick nix command and return stdout; stderr is kept for error messages."""
-        proc = self._exec(self.command(args), what=what, installable=installable)
+    def run(
+        self, args: Sequence[str], *, what: str, installable: str | None = None, timeout: float | None = None
+    ) -> str:
+        """Run a quick nix command and return stdout; stderr is kept for error messages. With
+        ``timeout`` (seconds) a command still running then is killed and is a :class:`NixError`."""
+        proc = self._exec(self.command(args), what=what, installable=installable, timeout=timeout)
         return proc.stdout
 
     def run_long(self, args: Sequence[str], *, what: str, installable: str | None = None) -> str:
@@ -161,12 +164,16 @@ class Nix:
         return b"".join(chunks).decode("utf-8", errors="replace")
 
     def _exec(
-        self, cmd: Sequence[str], *, what: str, installable: str | None = None
+        self, cmd: Sequence[str], *, what: str, installable: str | None = None, timeout: float | None = None
     ) -> subprocess.CompletedProcess[str]:
         try:
-            proc = subprocess.run(list(cmd), capture_output=True, text=True, check=False, env=_env())
+            proc = subprocess.run(
+                list(cmd), capture_output=True, text=True, check=False, env=_env(), timeout=timeout
+            )
         except FileNotFoundError as exc:
             raise NixNotFound("nix is not installed or not on PATH", hint=INSTALL_HINT) from exc
+        except subprocess.TimeoutExpired as exc:  # subprocess.run has killed it
+            raise NixError(f"{what} took longer than {timeout:g} s") from exc
         if proc.returncode != 0:
             raise _classify(what, proc.stderr, installable, build=False)
         return proc
