@@ -128,7 +128,9 @@ def test_snapshot_mapping() -> None:
 @pytest.mark.parametrize(
     ("installable", "location"),
     [(".#default", "flake.nix"), ("./sub#pkg", "sub/flake.nix"), ("path:./a/b#x", "a/b/flake.nix"),
-     ("-f pkgs.nix -A hello", "pkgs.nix"), ("github:o/r#x", None), ("/nix/store/abc-x", None)],
+     ("-f pkgs.nix -A hello", "pkgs.nix"), ("github:o/r#x", None), ("/nix/store/abc-x", None),
+     ("-f ./nix/pkgs.nix -A x", "nix/pkgs.nix"), ("-f .ci.nix -A x", ".ci.nix"), ("-f ../up.nix -A x", None),
+     ("-f /abs/x.nix -A x", None), ("../other#x", None)],
 )  # fmt: skip
 def test_manifest_location(installable: str, location: str | None) -> None:
     assert manifest_location(installable) == location

@@ -11,7 +11,7 @@ from typing import Any
 _METADATA: dict[str, Any] = {
     "type": "object",
     "maxProperties": 8,
-    "additionalProperties": {"type": ["null", "string", "number", "boolean"]},
+    "additionalProperties": {"type": ["string", "number", "boolean"]},  # no null in GitHub's schema
 }
 
 SNAPSHOT_SCHEMA: dict[str, Any] = {

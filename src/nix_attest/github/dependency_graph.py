@@ -123,11 +123,19 @@ def manifest_location(installable: str, cwd: str | None = None) -> str | None:
     (``.#default`` -> ``flake.nix``, ``./sub#pkg`` -> ``sub/flake.nix``, ``-f pkgs.nix -A x`` ->
     ``pkgs.nix``); None for remote flakes and store paths."""
     if installable.startswith("-f "):
-        return os.path.normpath(installable[3:].split(" -A ", 1)[0]).lstrip("./") or None
+        return _inside(installable[3:].split(" -A ", 1)[0])
     ref = installable.removeprefix("path:").split("#", 1)[0].split("?", 1)[0]
     if ref in ("", ".") or ref.startswith("./"):
-        return os.path.normpath(os.path.join(ref or ".", "flake.nix"))
+        return _inside(os.path.join(ref or ".", "flake.nix"))
     return None
+
+
+def _inside(path: str) -> str | None:
+    """A relative path that stays inside the working directory, normalised; else None."""
+    norm = os.path.normpath(path)
+    if os.path.isabs(norm) or norm == ".." or norm.startswith("../"):
+        return None
+    return norm
 
 
 def _merge(entries: dict[str, dict[str, Any]], purl: str, entry: dict[str, Any]) -> None:
