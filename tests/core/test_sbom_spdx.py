@@ -76,6 +76,9 @@ def test_spdx_fields(demo_flake: Path, tmp_path: Path) -> None:
         }
     ]
     assert src["licenseConcluded"] == "MIT" and src["licenseDeclared"] == "NOASSERTION"
+    # a conclusion says what it rests on, where SPDX consumers read it (not only in the annotation)
+    assert "libgreet 1.2.0" in src["licenseComments"] and "not analysed" in src["licenseComments"]
+    assert "licenseComments" not in cli
     assert src["packageFileName"].startswith("/nix/store/") and src["packageFileName"].endswith(
         "-greeting-1.0.tar"
     )

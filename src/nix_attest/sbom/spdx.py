@@ -126,6 +126,7 @@ def _package(
     created: str,
     annotator: str,
     extracted: dict[str, Any],
+    labels: dict[str, str],
 ) -> dict[str, Any]:
     cdx = cyclonedx.component_json(c, system)
     out: dict[str, Any] = {"SPDXID": ids[c.ref], "name": c.name}
@@ -147,6 +148,12 @@ def _package(
         out[key] = expr
         for ref, name, url in refs:
             extracted.setdefault(ref, (name, url))
+    if concluded and c.license_from:
+        by = labels.get(c.license_from) or c.license_from
+        out["licenseComments"] = (
+            f"Concluded by {TOOL_NAME}: the licence the Nix metadata (meta.license) of {by} declares, "
+            "a package built from this source; the files were not analysed."
+        )
     out["copyrightText"] = NOASSERTION
     if c.description:
         out["description"] = c.description
@@ -192,8 +199,8 @@ def _annotation(extras: dict[str, Any], created: str, annotator: str) -> dict[st
     }
 
 
-def _label(c: Component) -> str:
-    return f"{c.name}-{c.version}" if c.version else c.name
+def _label(c: Component, sep: str = "-") -> str:
+    return f"{c.name}{sep}{c.version}" if c.version else c.name
 
 
 def created_time(sbom: Sbom) -> str:
@@ -213,7 +220,10 @@ def to_document(sbom: Sbom) -> dict[str, Any]:
     everything = [sbom.root, *sbom.components]
     ids = _ids(c.ref for c in everything)
     extracted: dict[str, Any] = {}
-    packages = [_package(c, ids, meta.system, created, annotator, extracted) for c in everything]
+    # the packages a concluded licence comes from, by name and version (for licenseComments)
+    origins = {c.license_from for c in everything if c.license_from}
+    labels = {c.ref: _label(c, " ") for c in everything if c.ref in origins}
+    packages = [_package(c, ids, meta.system, created, annotator, extracted, labels) for c in everything]
     relationships = [
         {
             "spdxElementId": DOCUMENT_ID,
