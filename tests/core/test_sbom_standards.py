@@ -217,6 +217,19 @@ def test_spec_versions_are_schema_valid(version: str, supplied_flake: Path, tmp_
         assert '"acknowledgement": "declared"' in text and "manufacturer" in doc["metadata"]
 
 
+@pytest.mark.parametrize("version", ["1.5", "1.6", "1.7"])
+def test_buildtime_sources_in_every_spec_version(version: str, demo_flake: Path, tmp_path: Path) -> None:
+    """A buildtime SBOM has fixed-output sources with download URLs: CycloneDX 1.5 has no
+    `source-distribution` reference (1.6 added it), so there the URL is a `distribution`."""
+    doc = sbom(tmp_path, f"path:{demo_flake}#default", "--no-build", "--spec-version", version)
+    assert schema_errors(doc, version) == []
+    refs = by_name(doc)["greeting"]["externalReferences"]
+    kind = "distribution" if version == "1.5" else "source-distribution"
+    assert refs == [{"type": kind, "url": "https://example.org/releases/greeting-1.0.tar"}]
+    src = next(c for c in load_sbom(tmp_path / "sbom.json").components if c.name == "greeting")
+    assert src.fixed_output is not None and src.fixed_output.urls == (refs[0]["url"],)
+
+
 def _ntia(path: Path) -> str:
     exe = shutil.which("sbomaudit") or str(Path(__file__).resolve().parents[2] / ".venv/bin/sbomaudit")
     out = subprocess.run(

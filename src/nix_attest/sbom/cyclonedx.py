@@ -36,7 +36,8 @@ _TYPES = {
 }
 _ALGS = {a.value for a in HashAlgorithm}
 WEBSITE = ExternalReferenceType.WEBSITE.value
-SOURCE = ExternalReferenceType.SOURCE_DISTRIBUTION.value
+SOURCE = ExternalReferenceType.SOURCE_DISTRIBUTION.value  # CycloneDX 1.6+
+DISTRIBUTION = ExternalReferenceType.DISTRIBUTION.value  # what 1.5 has for a download location
 VCS = ExternalReferenceType.VCS.value
 NVD_DETAIL = "https://nvd.nist.gov/vuln/detail/"
 P = "nix-attest:"  # our property namespace; `nix:` is the registered CycloneDX taxonomy namespace
@@ -216,7 +217,7 @@ _PLACEHOLDER = "urn:uuid:00000000-0000-0000-0000-000000000000"
 def component_json(c: Component, system: str | None = None, newer: bool = True) -> dict[str, Any]:
     """One component. What is the same for (almost) every component is left out to keep large SBOMs
     small: the system when it is the document's, the outputs when they are just ``out``. ``newer``:
-    CycloneDX 1.6 or later (licence acknowledgement)."""
+    CycloneDX 1.6 or later (licence acknowledgement, ``source-distribution`` references)."""
     out: dict[str, Any] = {"type": _TYPES[c.kind], "bom-ref": c.ref}
     if c.supplier is not None:
         out["supplier"] = _supplier_json(c.supplier)
@@ -236,7 +237,7 @@ def component_json(c: Component, system: str | None = None, newer: bool = True) 
         out["cpe"] = c.cpe
     if c.purl:
         out["purl"] = c.purl
-    refs = list(_external_refs(c))
+    refs = list(_external_refs(c, newer))
     if refs:
         out["externalReferences"] = refs
     if c.patches:
@@ -294,11 +295,11 @@ def licenses_json(licenses: tuple[License, ...], newer: bool = True) -> tuple[di
     return tuple(items)
 
 
-def _external_refs(c: Component) -> Iterator[dict[str, str]]:
+def _external_refs(c: Component, newer: bool = True) -> Iterator[dict[str, str]]:
     if c.homepage:
         yield {"type": WEBSITE, "url": c.homepage}
     if c.fixed_output:
-        kind = VCS if c.fixed_output.rev else SOURCE
+        kind = VCS if c.fixed_output.rev else SOURCE if newer else DISTRIBUTION
         for url in c.fixed_output.urls:
             yield {"type": kind, "url": url}
 
