@@ -84,6 +84,7 @@ def workflow_run_event(tmp_path: Path, **overrides: object) -> Path:
         "event": "pull_request",
         "conclusion": "success",
         "head_sha": HEAD_SHA,
+        "head_branch": "patch",
         "head_repository": {"full_name": "fork/r"},
         "repository": {"full_name": "o/r"},
         "pull_requests": [],  # GitHub leaves it empty for pull requests from forks
@@ -312,3 +313,30 @@ def test_an_archive_larger_than_listed_is_cut_off_at_the_bound(
     assert comment(trusted) == EXIT_USAGE
     assert "larger than 1000 bytes" in capsys.readouterr().err
     assert not github.state.writes()
+
+
+def test_without_a_claim_the_pull_request_is_found_by_the_run_s_head_branch(
+    trusted: Path, github: Server, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """No run.json (an older nix-attest, `nix-attest run` outside the action) or a claim that does
+    not check out: GitHub's own list of open PRs from the run's head repository and branch, each
+    checked like any candidate."""
+    files = small_artifact()
+    del files["run.json"]
+    github.state.add_artifact("o/r", RUN_ID, "nix-attest-a", files)
+    github.state.add_pull("o/r", 5, HEAD_SHA, "someone/r", head_ref="patch")  # another owner's branch
+    github.state.add_pull("o/r", 8, HEAD_SHA, "fork/r", head_ref="patch")
+    assert comment(trusted) == 0, capsys.readouterr().err
+    assert list(github.state.comments) == [("o", "r", 8)]
+    listing = [r for r in github.state.requests if r.path == "/repos/o/r/pulls"]
+    assert [r.query["head"] for r in listing] == [["fork:patch"]]
+
+
+def test_a_claim_of_a_pull_request_that_does_not_check_out_falls_back_to_the_head_branch(
+    trusted: Path, github: Server, capsys: pytest.CaptureFixture[str]
+) -> None:
+    github.state.add_artifact("o/r", RUN_ID, "nix-attest-a", small_artifact(pull_request=9))
+    github.state.add_pull("o/r", 9, HEAD_SHA, "someone/r")  # the claim: someone else's
+    github.state.add_pull("o/r", 8, HEAD_SHA, "fork/r", head_ref="patch")
+    assert comment(trusted) == 0, capsys.readouterr().err
+    assert list(github.state.comments) == [("o", "r", 8)]

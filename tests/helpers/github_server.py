@@ -135,13 +135,22 @@ class FakeGitHub:
             self.artifacts.append(record)
         return record
 
-    def add_pull(self, repository: str, number: int, head_sha: str, head_repository: str | None) -> None:
+    def add_pull(
+        self,
+        repository: str,
+        number: int,
+        head_sha: str,
+        head_repository: str | None,
+        head_ref: str = "patch",
+        state: str = "open",
+    ) -> None:
         """A pull request; ``head_repository`` None: the fork was deleted (GitHub answers ``repo: null``)."""
         head_repo = {"full_name": head_repository} if head_repository is not None else None
+        label = f"{(head_repository or 'ghost/x').split('/')[0]}:{head_ref}"
         self.pulls[(repository.lower(), number)] = {
             "number": number,
-            "state": "open",
-            "head": {"sha": head_sha, "ref": "patch", "repo": head_repo},
+            "state": state,
+            "head": {"sha": head_sha, "ref": head_ref, "label": label, "repo": head_repo},
             "base": {"ref": "main", "repo": {"full_name": repository}},
         }
 
@@ -210,6 +219,7 @@ _ARTIFACT_BLOB = re.compile(r"^/artifact-blobs/(\d+)$")
 _RUN_ARTIFACTS = re.compile(r"^/repos/([^/]+/[^/]+)/actions/runs/(\d+)/artifacts$")
 _ARTIFACT_ZIP = re.compile(r"^/repos/([^/]+/[^/]+)/actions/artifacts/(\d+)/zip$")
 _PULL = re.compile(r"^/repos/([^/]+/[^/]+)/pulls/(\d+)$")
+_PULLS = re.compile(r"^/repos/([^/]+/[^/]+)/pulls$")
 _SAS = "sv=2025-01-05&se=2030-01-01&sig=c2lnbmF0dXJl"  # a pre-signed URL's query, as storage hosts use
 _ISSUE_COMMENTS = re.compile(r"^/repos/([^/]+)/([^/]+)/issues/(\d+)/comments$")
 _COMMENT = re.compile(r"^/repos/([^/]+)/([^/]+)/issues/comments/(\d+)$")
@@ -412,6 +422,19 @@ def make_handler(state: FakeGitHub) -> type[BaseHTTPRequestHandler]:
                     self._send(404, {"message": "Not Found"})
                     return True
                 self._send(302, None, {"Location": f"{state.blob_url}/artifact-blobs/{ident}?{_SAS}"})
+                return True
+            m = _PULLS.match(path)
+            if m:  # "List pull requests": state (open), head=OWNER:BRANCH, per_page
+                state_wanted = query.get("state", ["open"])[0]
+                head = query.get("head", [None])[0]
+                found = [
+                    pr
+                    for (repo, _), pr in sorted(state.pulls.items())
+                    if repo == m.group(1).lower()
+                    and state_wanted in ("all", pr["state"])
+                    and (head is None or pr["head"]["label"].lower() == head.lower())
+                ]
+                self._send(200, found[: int(query.get("per_page", ["30"])[0])])
                 return True
             m = _PULL.match(path)
             if m:

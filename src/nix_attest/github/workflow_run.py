@@ -8,9 +8,10 @@ the PR run left as hostile data (GitHub Security Lab, "preventing pwn requests")
 - the run's artifacts: listed and downloaded through the REST API (the archive from storage, without
   the token), unpacked with bounds: only known flat file names, a size cap per file and in total;
 - the pull request: ``workflow_run.pull_requests`` is empty for forks (and may list pull requests of
-  other repositories), so the numbers it gives and the one the artifact claims are only candidates: a
-  candidate is believed after fetching the PR and finding that its head repository is the run's head
-  repository and its head commit the run's head commit. A PR of that fork whose head has moved on is
+  other repositories), so the numbers it gives, the one the artifact claims and GitHub's open PRs from
+  the run's head branch are only candidates: a candidate is believed after fetching the PR and
+  finding that its head repository is the run's head repository and its head commit the run's head
+  commit. A PR of that fork whose head has moved on is
   a stale run (a newer push's run comments), not an error.
 """
 
@@ -52,6 +53,7 @@ class WorkflowRun:
     repository: str  # OWNER/REPO of the base repository (where this workflow runs)
     head_repository: str  # OWNER/REPO the pull request's head commit lives in
     head_sha: str
+    head_branch: str | None  # the branch in head_repository the run built
     event: str  # the event that triggered the run: pull_request, push, ...
     conclusion: str | None  # success, failure, cancelled, ...
     html_url: str | None
@@ -97,6 +99,7 @@ def read_workflow_run(env: Mapping[str, str]) -> WorkflowRun:
         repository=base,
         head_repository=head,
         head_sha=sha,
+        head_branch=run.get("head_branch") if isinstance(run.get("head_branch"), str) else None,
         event=str(run.get("event") or ""),
         conclusion=run.get("conclusion") if isinstance(run.get("conclusion"), str) else None,
         html_url=run.get("html_url") if isinstance(run.get("html_url"), str) else None,
@@ -171,16 +174,12 @@ def unpack(archive: bytes, wanted: Mapping[str, int], *, source: str) -> dict[st
 
 
 def pull_request_number(client: GitHubClient, run: WorkflowRun, claimed: int | None) -> int | StaleRun:
-    """The pull request the run built. Candidates: the event's numbers, then the artifact's claim; the
-    first whose head repository is the run's head repository and whose head commit is the run's head
-    commit is the answer. A candidate of that repository at another commit makes a :class:`StaleRun`
-    (when no candidate matches); anything else is :class:`PullRequestMismatch`."""
+    """The pull request the run built. Candidates: the event's numbers, then the artifact's claim, then
+    GitHub's open pull requests from the run's head repository and branch; the first whose head
+    repository is the run's head repository and whose head commit is the run's head commit is the
+    answer. A candidate of that repository at another commit makes a :class:`StaleRun` (when none
+    matches); anything else is :class:`PullRequestMismatch`."""
     candidates = list(dict.fromkeys([*run.pull_requests, *([claimed] if claimed is not None else [])]))
-    if not candidates:
-        raise InputError(
-            f"cannot tell which pull request run {run.id} belongs to: the event names none and the "
-            "artifact has no run.json with pull_request"
-        )
     problem: str | None = None
     stale: StaleRun | None = None
     for number in candidates[:MAX_CANDIDATES]:
@@ -189,19 +188,48 @@ def pull_request_number(client: GitHubClient, run: WorkflowRun, claimed: int | N
         except GitHubNotFoundError:
             problem = problem or f"refusing to comment on #{number}: no such pull request in {run.repository}"
             continue
-        head = pr.get("head") if isinstance(pr, dict) else None
-        sha = head.get("sha") if isinstance(head, dict) else None
-        repo = _full_name(head.get("repo")) if isinstance(head, dict) else None
-        if repo is None or repo.lower() != run.head_repository.lower():
-            problem = problem or (
-                f"refusing to comment on #{number}: its head is in {repo or 'a deleted repository'}, "
-                f"run {run.id} built {run.head_repository}"
-            )
-            continue
-        if sha != run.head_sha:
-            stale = stale or StaleRun(number, sha if isinstance(sha, str) else "unknown")
-            continue
-        return number
+        verdict = _judge(run, number, pr)
+        if isinstance(verdict, int):
+            return verdict
+        if isinstance(verdict, StaleRun):
+            stale = stale or verdict
+        else:
+            problem = problem or verdict
+    if stale is None and run.head_branch:
+        owner = run.head_repository.split("/")[0]
+        listed = client.get_json(
+            f"/repos/{run.repository}/pulls",
+            params={"state": "open", "head": f"{owner}:{run.head_branch}", "per_page": 10},
+        )
+        for pr in listed if isinstance(listed, list) else ():
+            listed_number = pr.get("number") if isinstance(pr, dict) else None
+            if isinstance(listed_number, int) and not isinstance(listed_number, bool):
+                verdict = _judge(run, listed_number, pr)
+                if isinstance(verdict, int):
+                    return verdict
+                if isinstance(verdict, StaleRun):
+                    stale = stale or verdict
     if stale is not None:
         return stale
-    raise PullRequestMismatch(problem or f"refusing to comment: no pull request matches run {run.id}")
+    if problem is None:
+        raise InputError(
+            f"cannot tell which pull request run {run.id} belongs to: the event names none, the "
+            "artifact has no run.json with pull_request, and no open pull request has its head branch"
+        )
+    raise PullRequestMismatch(problem)
+
+
+def _judge(run: WorkflowRun, number: int, pr: object) -> int | StaleRun | str:
+    """``number`` when ``pr`` is the run's (its head repository and commit), a :class:`StaleRun` when
+    its head repository is the run's but the commit another, else why not."""
+    head = pr.get("head") if isinstance(pr, dict) else None
+    sha = head.get("sha") if isinstance(head, dict) else None
+    repo = _full_name(head.get("repo")) if isinstance(head, dict) else None
+    if repo is None or repo.lower() != run.head_repository.lower():
+        return (
+            f"refusing to comment on #{number}: its head is in {repo or 'a deleted repository'}, "
+            f"run {run.id} built {run.head_repository}"
+        )
+    if sha != run.head_sha:
+        return StaleRun(number, sha if isinstance(sha, str) else "unknown")
+    return number
