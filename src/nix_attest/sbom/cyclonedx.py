@@ -24,6 +24,7 @@ from cyclonedx.spdx import is_supported_id
 
 from .. import TOOL_NAME, TOOL_URL
 from ..fsutil import write_atomic
+from ..gcpause import without_gc
 from .licenses import is_compound
 from .model import Component, License, Party, Patch, Sbom
 from .validate import validate_document
@@ -186,6 +187,7 @@ def _one_per_line(array: str, start: str) -> str:
     return "[\n" + array[1:-1].replace("}," + start, "},\n" + start) + "\n]"
 
 
+@without_gc  # a large document is millions of objects (see gcpause)
 def dumps_sbom(sbom: Sbom, spec_version: str = "1.6", *, validate: bool = True) -> str:
     doc = to_document(sbom, spec_version)
     text = render(doc)

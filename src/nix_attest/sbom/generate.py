@@ -13,6 +13,7 @@ from pathlib import Path
 
 from .. import __version__
 from ..errors import InputError, NixError, UsageError
+from ..gcpause import without_gc
 from ..nix import build as nixbuild
 from ..nix.derivations import show_derivations, show_derivations_of
 from ..nix.drv import Derivation
@@ -141,6 +142,7 @@ class SbomGenerator:
     def __init__(self, nix: Nix) -> None:
         self.nix = nix
 
+    @without_gc  # Nix's JSON and the records made from it are millions of objects (see gcpause)
     def generate(self, req: SbomRequest) -> Generated:
         inst = req.installable
         closure = req.closure or default_closure(inst, req.build)

@@ -30,6 +30,7 @@ from typing import Any
 
 from .. import TOOL_NAME, TOOL_URL
 from ..errors import InputError
+from ..gcpause import without_gc
 from . import cyclonedx
 from .model import Component, License, Party, Sbom
 
@@ -363,6 +364,7 @@ def structural_errors(doc: Any, limit: int = 5) -> list[str]:
     return errors[:limit]
 
 
+@without_gc  # a large document is millions of objects (see gcpause)
 def dumps_sbom(sbom: Sbom, *, validate: bool = True) -> str:
     doc = to_document(sbom)
     text = render(doc)
