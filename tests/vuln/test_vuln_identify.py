@@ -10,6 +10,7 @@ import pytest
 from nix_attest.sbom.cyclonedx import dumps_sbom
 from nix_attest.sbom.model import Sbom
 from nix_attest.sbom.read import loads_sbom
+from nix_attest.vuln.cpe import ANY, Cpe, well_formed
 from nix_attest.vuln.identify import choose_cpe, cve_ids, purl_from_git, purl_from_url
 from nix_attest.vuln.targets import targets
 
@@ -110,6 +111,36 @@ def test_cpe_ladder() -> None:
     assert choose_cpe("openssl", "3.0.1", is_source=True) is None  # a source archive: its URL identifies it
     assert choose_cpe("openssl", None) is None
     assert choose_cpe("<script>", "1.0") is None
+
+
+@pytest.mark.parametrize(
+    ("name", "version"),
+    [
+        ("pkg5663", "2.8.3"),
+        ("Esp-IDF", "4.1-rc1"),
+        ("libstdc++", "13.2.0"),  # "+" is escaped in a CPE: the general path
+        ("foo", "1.0+git20240101"),
+        ("foo", "1.0 beta"),
+        ("foo", "2024-01-01_a.b"),
+        ("foo", "-"),
+        ("foo", "*"),
+        ("foo", "1!2"),
+        ("foo", "ü1.0"),
+        ("foo", "1:2"),  # a colon is escaped
+        ("foo", "."),
+        ("foo", "9" * 970),  # the longest well-formed CPE here (1,000 characters)
+        ("foo", "9" * 971),  # one more: no CPE
+    ],
+)
+def test_cpe_heuristic_fast_path_agrees(name: str, version: str) -> None:
+    """choose_cpe writes the common heuristic CPE directly: it must be the string Cpe.formatted makes,
+    and none where that is not well-formed."""
+    chosen = choose_cpe(name, version)
+    general = Cpe("a", ANY, name.lower(), version).formatted()
+    if not well_formed(general):
+        assert chosen is None
+        return
+    assert chosen is not None and (chosen.cpe, chosen.source) == (general, "heuristic")
 
 
 def test_cve_ids_from_patch_names_and_urls() -> None:

@@ -15,6 +15,7 @@ _ESCAPE = re.compile(r"\\(.)")
 _PARTS = ("a", "o", "h")
 _PLAIN = re.compile(r"[A-Za-z0-9._-]*")
 _UNSAFE = re.compile(r"([^A-Za-z0-9._-])")
+MAX_LENGTH = 1000  # of a formatted string nix-attest writes or accepts (see well_formed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +56,7 @@ _WELL_FORMED = re.compile(rf"cpe:2\.3:[aho*-](?::{_VALUE}){{5}}:{_LANGUAGE}(?::{
 def well_formed(text: str) -> bool:
     """Whether ``text`` is a CPE 2.3 formatted string by the binding's grammar (``parse_cpe`` is
     lenient: it reads what NVD and nixpkgs write, which is not always well-formed)."""
-    return len(text) <= 1000 and _WELL_FORMED.fullmatch(text) is not None
+    return len(text) <= MAX_LENGTH and _WELL_FORMED.fullmatch(text) is not None
 
 
 def _split_escaped(body: str) -> list[str] | None:

@@ -22,12 +22,13 @@ from urllib.parse import unquote, urlsplit
 from packageurl import PackageURL
 
 from ..nix.names import strip_archive_extension
-from .cpe import ANY, Cpe, parse_cpe, well_formed
+from .cpe import ANY, MAX_LENGTH, Cpe, parse_cpe, well_formed
 from .model import CpeSource
 
 _CVE = re.compile(r"CVE-(\d{4})-(\d{4,})", re.IGNORECASE)
 _HEX40 = re.compile(r"^[0-9a-f]{40}$")
 _PLAUSIBLE = re.compile(r"^[a-z0-9][a-z0-9._+-]*[a-z0-9+]$")
+_PLAIN = re.compile(r"[A-Za-z0-9._-]+")  # a CPE value that needs no escaping and is well-formed
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,9 +58,14 @@ def choose_cpe(
     parts: tuple[str | None, str | None, str | None] = (None, None, None),
     is_source: bool = False,
 ) -> CpeChoice | None:
-    """The best CPE for a component, and where it comes from."""
+    """The best CPE for a component, and where it comes from.
+
+    Called for every component of the SBOM (20,000 in the benchmark), so the common case, a package
+    with no identifiers in its meta, takes the short way: no list for an empty ``possible``, and the
+    heuristic CPE written directly when product and version need no escaping (the string
+    ``Cpe.formatted`` makes, and well-formed; ``test_cpe_heuristic_fast_path_agrees`` checks both)."""
     # a CPE from the flake is used as written only when it is one (well-formed), as is one made here
-    possible_ok = [c for c in possible if parse_cpe(c) is not None and well_formed(c)]
+    possible_ok = [c for c in possible if parse_cpe(c) is not None and well_formed(c)] if possible else []
     if meta_cpe and parse_cpe(meta_cpe) is not None and well_formed(meta_cpe):
         return CpeChoice(meta_cpe, "meta", tuple(c for c in possible_ok if c != meta_cpe))
     part, vendor, product = parts
@@ -79,6 +85,10 @@ def choose_cpe(
     product = name.lower()
     if not _PLAUSIBLE.match(product):
         return None
+    if "+" not in product and _PLAIN.fullmatch(version):
+        text = f"cpe:2.3:a:*:{product}:{version}:*:*:*:*:*:*:*"
+        if len(text) <= MAX_LENGTH:
+            return CpeChoice(text, "heuristic")
     text = Cpe("a", ANY, product, version).formatted()
     return CpeChoice(text, "heuristic") if well_formed(text) else None  # a version CPE cannot say
 
