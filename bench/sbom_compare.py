@@ -1,4 +1,4 @@
-"""Benchmark: the same buildtime SBOM made by two nix-attest checkouts, interleaved (CPU and wall time).
+"""Benchmark: the same buildtime SBOM made by several nix-attest checkouts, interleaved (CPU and wall time).
 
 Not a timed test: run it by hand. Typical use, against the commit before issue 11's work::
 
@@ -7,16 +7,17 @@ Not a timed test: run it by hand. Typical use, against the commit before issue 1
 
 Each checkout runs with its own virtualenv (``CHECKOUT/.venv/bin/nix-attest``, so each gets the
 dependencies its own ``pyproject.toml`` asks for): ``nix-attest sbom -f FILE -A root --no-build -o OUT
---quiet`` on the graph ``bench/sbom_scale.py`` generates for each size (the same file for both). After
-one untimed warm-up run of each (byte-compilation, the store's ``.drv`` files), REPEAT rounds run both
-one after the other, alternating which goes first, and each run's CPU time (user + system of the process
-tree: nix-attest and its Nix children, from ``wait4``) and wall time are recorded.
+--quiet`` on the graph ``bench/sbom_scale.py`` generates for each size (the same file for all). After one
+untimed warm-up run of each (byte-compilation, the store's ``.drv`` files), REPEAT rounds run every
+checkout once, the order rotating from round to round, and each run's CPU time (user + system of the
+process tree: nix-attest and its Nix children, from ``wait4``) and wall time are recorded.
 
-Reported per size: the median CPU and wall seconds of each and two ratios candidate/baseline: of the
-medians, and the median of the per-round ratios (the two runs of a round share the machine's load, so
-this one is the steadier on a shared machine). CPU time is the figure to compare when other jobs share the
-cores: it does not count the time spent waiting for a core. Target (issue 11): the CycloneDX CPU ratio at
-20k <= 1.10; exit status 1 when it is missed.
+Reported per size and checkout (this one, and any ``--also`` checkouts): the median CPU and wall seconds
+and two ratios to the baseline: of the medians, and the median of the per-round ratios (the runs of a
+round share the machine's load, so this one is the steadier on a shared machine). CPU time is the figure
+to compare when other jobs share the cores: it does not count the time spent waiting for a core.
+Target (issue 11): this checkout's CycloneDX CPU time at 20k <= 1.10x the baseline's (median per round);
+exit status 1 when it is missed.
 """
 
 from __future__ import annotations
@@ -29,34 +30,37 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from sbom_scale import generate, log, nix_env  # the graph generator, shared
 
 TARGET = 1.10  # candidate CPU time / baseline CPU time at 20k (issue 11)
+BASELINE = "baseline"
+CANDIDATE = "candidate"
 
 
 @dataclass
-class Side:
+class Runs:
     cpu: list[float] = field(default_factory=list)
     wall: list[float] = field(default_factory=list)
+
+    def median(self, kind: str) -> float:
+        return statistics.median(getattr(self, kind))
 
 
 @dataclass
 class Row:
     size: int
-    candidate: Side = field(default_factory=Side)
-    baseline: Side = field(default_factory=Side)
+    runs: dict[str, Runs]  # by checkout label; BASELINE among them
 
-    def ratio_of_medians(self, kind: str) -> float:
-        cand, base = getattr(self.candidate, kind), getattr(self.baseline, kind)
-        return statistics.median(cand) / statistics.median(base)
+    def ratio_of_medians(self, label: str, kind: str) -> float:
+        return self.runs[label].median(kind) / self.runs[BASELINE].median(kind)
 
-    def median_of_ratios(self, kind: str) -> float:
-        cand, base = getattr(self.candidate, kind), getattr(self.baseline, kind)
-        return statistics.median(c / b for c, b in zip(cand, base, strict=True))
+    def median_of_ratios(self, label: str, kind: str) -> float:
+        mine, base = getattr(self.runs[label], kind), getattr(self.runs[BASELINE], kind)
+        return statistics.median(c / b for c, b in zip(mine, base, strict=True))
 
 
 def run_once(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
@@ -82,7 +86,7 @@ def tool(checkout: Path) -> Path:
 
 
 def bench_size(
-    size: int, work: Path, cand: Path, base: Path, repeat: int, fmt: str, env: dict[str, str]
+    size: int, work: Path, checkouts: dict[str, Path], repeat: int, fmt: str, env: dict[str, str]
 ) -> Row:
     nix_file = work / f"graph-{size}.nix"
     nix_file.write_text(generate(size).text, encoding="utf-8")
@@ -92,29 +96,50 @@ def bench_size(
     if inst.returncode != 0:
         raise SystemExit(f"nix-instantiate failed for size {size}:\n{inst.stderr[-3000:]}")
 
-    def cmd(exe: Path, name: str) -> list[str]:
-        out = work / f"sbom-{size}-{name}.json"
+    def cmd(exe: Path, index: int) -> list[str]:
+        out = work / f"sbom-{size}-{index}.json"
         extra = ["--format", fmt] if fmt != "cyclonedx" else []
         args = ["sbom", "-f", str(nix_file), "-A", "root", "--no-build", "-o", str(out), "--quiet"]
         return [str(exe), *args, *extra]
 
-    sides = {"candidate": cmd(tool(cand), "candidate"), "baseline": cmd(tool(base), "baseline")}
-    for c in sides.values():  # warm-up, not timed
+    cmds = {label: cmd(tool(path), i) for i, (label, path) in enumerate(checkouts.items())}
+    for c in cmds.values():  # warm-up, not timed
         run_once(c, env)
-    row = Row(size)
+    row = Row(size, {label: Runs() for label in cmds})
+    labels = list(cmds)
     for r in range(repeat):
-        order = ["candidate", "baseline"] if r % 2 == 0 else ["baseline", "candidate"]
-        for name in order:
-            cpu, wall = run_once(sides[name], env)
-            side: Side = getattr(row, name)
-            side.cpu.append(cpu)
-            side.wall.append(wall)
+        order = labels[r % len(labels) :] + labels[: r % len(labels)]  # who goes first rotates
+        for label in order:
+            cpu, wall = run_once(cmds[label], env)
+            row.runs[label].cpu.append(cpu)
+            row.runs[label].wall.append(wall)
         log(
-            f"[{size}] round {r + 1}/{repeat}: candidate {row.candidate.cpu[-1]:.2f} s CPU "
-            f"[{row.candidate.wall[-1]:.2f}], baseline {row.baseline.cpu[-1]:.2f} s CPU "
-            f"[{row.baseline.wall[-1]:.2f}]"
+            f"[{size}] round {r + 1}/{repeat}: "
+            + ", ".join(f"{k} {v.cpu[-1]:.2f} s CPU [{v.wall[-1]:.2f}]" for k, v in row.runs.items())
         )
     return row
+
+
+def print_table(rows: list[Row], checkouts: dict[str, Path], fmt: str, repeat: int) -> None:
+    print(f"nix-attest sbom --no-build ({fmt}); {repeat} rounds, medians; checkouts:")
+    for label, path in checkouts.items():
+        print(f"  {label:>10}: {path}")
+    print("CPU = user+sys of the process tree; ratios to the baseline: of the medians | per round")
+    head = f"{'size':>6} {'checkout':>10} {'CPU s':>7} {'CPU ratio':>15} {'wall s':>7} {'wall ratio':>15}"
+    print(head)
+    print("-" * len(head))
+    for r in rows:
+        for label, runs in r.runs.items():
+            cpu_ratio = wall_ratio = ""
+            if label != BASELINE:
+                cpu_ratio = f"{r.ratio_of_medians(label, 'cpu'):.3f} | {r.median_of_ratios(label, 'cpu'):.3f}"
+                wall_ratio = (
+                    f"{r.ratio_of_medians(label, 'wall'):.3f} | {r.median_of_ratios(label, 'wall'):.3f}"
+                )
+            print(
+                f"{r.size:>6} {label:>10} {runs.median('cpu'):>7.2f} {cpu_ratio:>15} "
+                f"{runs.median('wall'):>7.2f} {wall_ratio:>15}"
+            )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -124,7 +149,14 @@ def main(argv: list[str] | None = None) -> int:
         "--candidate",
         metavar="CHECKOUT",
         default=str(Path(__file__).resolve().parent.parent),
-        help="the checkout measured (default: this one)",
+        help="the checkout the target is for (default: this one)",
+    )
+    ap.add_argument(
+        "--also",
+        action="append",
+        default=[],
+        metavar="LABEL=CHECKOUT",
+        help="a further checkout measured in the same rounds (e.g. before=/tmp/nix-attest-main)",
     )
     ap.add_argument("--sizes", default="20000", help="comma-separated graph sizes (20000)")
     ap.add_argument("--repeat", type=int, default=7, help="rounds per size; medians are reported (7)")
@@ -135,7 +167,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.format == "spdx":
         log("note: --format spdx needs a baseline that writes SPDX (2bba87e does not)")
     sizes = [int(s.replace("_", "").replace("k", "000")) for s in args.sizes.split(",") if s.strip()]
-    cand, base = Path(args.candidate).resolve(), Path(args.baseline).resolve()
+    checkouts = {CANDIDATE: Path(args.candidate).resolve()}
+    for item in args.also:
+        label, sep, path = item.partition("=")
+        if not sep or not label or label in (CANDIDATE, BASELINE) or label in checkouts:
+            raise SystemExit(f"--also {item!r}: expected LABEL=CHECKOUT with a new label")
+        checkouts[label] = Path(path).resolve()
+    checkouts[BASELINE] = Path(args.baseline).resolve()
     env = nix_env()
     tmp = None
     if args.keep:
@@ -145,25 +183,31 @@ def main(argv: list[str] | None = None) -> int:
         tmp = tempfile.TemporaryDirectory(prefix="sbom-compare-")
         work = Path(tmp.name)
     try:
-        rows = [bench_size(s, work, cand, base, args.repeat, args.format, env) for s in sizes]
+        rows = [bench_size(s, work, checkouts, args.repeat, args.format, env) for s in sizes]
     finally:
         if tmp is not None:
             tmp.cleanup()
     big = next((r for r in rows if r.size == 20_000), None)
-    verdict = big.median_of_ratios("cpu") <= TARGET if big else None
+    verdict = big.median_of_ratios(CANDIDATE, "cpu") <= TARGET if big else None
     if args.json:
         doc = {
-            "candidate": str(cand),
-            "baseline": str(base),
+            "checkouts": {k: str(v) for k, v in checkouts.items()},
             "format": args.format,
             "repeat": args.repeat,
             "rows": [
                 {
-                    **asdict(r),
-                    "cpu_ratio_of_medians": r.ratio_of_medians("cpu"),
-                    "cpu_median_of_ratios": r.median_of_ratios("cpu"),
-                    "wall_ratio_of_medians": r.ratio_of_medians("wall"),
-                    "wall_median_of_ratios": r.median_of_ratios("wall"),
+                    "size": r.size,
+                    "runs": {k: {"cpu": v.cpu, "wall": v.wall} for k, v in r.runs.items()},
+                    "ratios": {
+                        k: {
+                            "cpu_ratio_of_medians": r.ratio_of_medians(k, "cpu"),
+                            "cpu_median_of_ratios": r.median_of_ratios(k, "cpu"),
+                            "wall_ratio_of_medians": r.ratio_of_medians(k, "wall"),
+                            "wall_median_of_ratios": r.median_of_ratios(k, "wall"),
+                        }
+                        for k in r.runs
+                        if k != BASELINE
+                    },
                 }
                 for r in rows
             ],
@@ -171,28 +215,12 @@ def main(argv: list[str] | None = None) -> int:
         }
         print(json.dumps(doc, indent=2))
     else:
-        print(f"nix-attest sbom --no-build ({args.format}), {cand} vs {base}; {args.repeat} rounds, medians")
-        print("CPU = user+sys of the process tree; ratios candidate/baseline: of the medians | per round")
-        head = (
-            f"{'size':>6} {'cand CPU':>9} {'base CPU':>9} {'CPU ratio':>15} "
-            f"{'cand wall':>10} {'base wall':>10} {'wall ratio':>15}"
-        )
-        print(head)
-        print("-" * len(head))
-        med = statistics.median
-        for r in rows:
-            cand_s, base_s = r.candidate, r.baseline
-            print(
-                f"{r.size:>6} {med(cand_s.cpu):>9.2f} {med(base_s.cpu):>9.2f} "
-                f"{r.ratio_of_medians('cpu'):>6.3f} | {r.median_of_ratios('cpu'):>5.3f} "
-                f"{med(cand_s.wall):>10.2f} {med(base_s.wall):>10.2f} "
-                f"{r.ratio_of_medians('wall'):>6.3f} | {r.median_of_ratios('wall'):>5.3f}"
-            )
+        print_table(rows, checkouts, args.format, args.repeat)
         if big:
             print()
             print(
                 f"target 20k CPU <= {TARGET:g}x baseline (median per round) "
-                f"{big.median_of_ratios('cpu'):.3f}  {'PASS' if verdict else 'FAIL'}"
+                f"{big.median_of_ratios(CANDIDATE, 'cpu'):.3f}  {'PASS' if verdict else 'FAIL'}"
             )
     return 1 if verdict is False else 0
 
