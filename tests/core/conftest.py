@@ -16,8 +16,16 @@ SUPPLIED = REPO / "tests" / "data" / "flakes" / "supplied"
 COMMIT_DATE = "2024-03-01T12:00:00Z"  # the fixture repository's commit time (its flake's lastModified)
 
 
+@pytest.fixture
+def supplied_flake(supplied_repo: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The app of :func:`supplied_repo`; its input, a sibling directory outside the repository, is
+    allowed explicitly (nix-attest refuses local inputs outside the repository otherwise)."""
+    monkeypatch.setenv("NIX_ATTEST_ALLOWED_PATHS", str(supplied_repo.parent / "pkgs"))
+    return supplied_repo
+
+
 @pytest.fixture(scope="session")
-def supplied_flake(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def supplied_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A git repository flake (committed at COMMIT_DATE) with its own packages and one input, a package
     collection whose mkPackage records meta.position. Returns the app's directory."""
     d = tmp_path_factory.mktemp("supplied")

@@ -31,7 +31,7 @@ TOP = """{
 """
 
 
-def test_git_flake_with_input_records_locks(tmp_path: Path) -> None:
+def test_git_flake_with_input_records_locks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     dep = tmp_path / "dep"
     dep.mkdir()
     (dep / "flake.nix").write_text(DEP)
@@ -49,6 +49,7 @@ def test_git_flake_with_input_records_locks(tmp_path: Path) -> None:
     git(top, "commit", "-q", "-m", "init")
     rev = git(top, "rev-parse", "HEAD")
     out = tmp_path / "sbom.json"
+    monkeypatch.setenv("NIX_ATTEST_ALLOWED_PATHS", str(dep))  # a local input outside the repository
     assert main(["sbom", f"git+file://{top}#default", "--no-build", "-o", str(out), "--quiet"]) == 0
     props: dict[str, list[str]] = {}
     for p in json.loads(out.read_text())["metadata"]["properties"]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import stat
 from pathlib import Path
 
@@ -15,7 +16,9 @@ from helpers.gitrepo import git
 from nix_attest import gitrepo
 from nix_attest.childenv import SCRUBBED, child_env
 from nix_attest.cli import main
+from nix_attest.nix.runner import Nix
 from nix_attest.nix.store import nar_sha256_hex
+from nix_attest.sbom.generate import generate_sbom
 
 SECRETS = {
     "GITHUB_TOKEN": "ghs_job_token",
@@ -59,12 +62,30 @@ def test_impure_nix_file_cannot_read_the_job_secrets(
     out = tmp_path / "sbom.json"
     assert main(["sbom", "--no-build", "--quiet", "-f", str(_leaky_nix(tmp_path)), "-o", str(out)]) == 0
     text = out.read_text()
-    assert "plain_value" in text  # the evaluation did read the environment
-    for name, value in SECRETS.items():
+    for name, value in {**SECRETS, **VISIBLE}.items():
         assert value not in text, name
-    doc = json.loads(text)
-    assert doc["metadata"]["component"]["description"] == "|" * len(SECRETS) + "plain_value"
+    doc = json.loads(text)  # restricted evaluation: getEnv gives "" for every variable
+    assert doc["metadata"]["component"]["description"] == "|" * len(SECRETS)
     assert capsys.readouterr().err == ""
+
+
+def test_nix_itself_runs_without_the_job_secrets(
+    secret_env: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Besides restricted evaluation, the nix process's own environment has no secret (a builder
+    without sandbox, a fetcher, a plugin would see it)."""
+    seen = tmp_path / "env.txt"
+    real = shutil.which("nix")
+    wrapper = tmp_path / "bin" / "nix"
+    wrapper.parent.mkdir()
+    wrapper.write_text(f'#!/bin/sh\nenv >> {seen}\nexec {real} "$@"\n')
+    wrapper.chmod(0o755)
+    nix = Nix(binary=str(wrapper), quiet=True)
+    generate_sbom(None, file=str(_leaky_nix(tmp_path)), build=False, nix=nix)
+    env = seen.read_text()
+    assert "plain_value" in env
+    for name, value in SECRETS.items():
+        assert value not in env, name
 
 
 def test_nix_store_dump_gets_no_secret(secret_env: None, tmp_path: Path) -> None:

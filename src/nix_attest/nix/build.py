@@ -33,7 +33,7 @@ class RebuildResult:
 def build(nix: Nix, installable: Installable, *, drv_path: str | None = None) -> list[BuildResult]:
     """Build and return the outputs. With ``drv_path`` (already evaluated) the derivation is built
     directly, so the expression is not evaluated a second time."""
-    target = ["--", nix.drv_installable(drv_path)] if drv_path else installable.args
+    target = ["--", nix.drv_installable(drv_path)] if drv_path else nix.installable_args(installable)
     out = nix.run_long(
         ["build", "--no-link", "--json", *target], what="build", installable=installable.describe()
     )

@@ -17,10 +17,10 @@ def show_derivations(nix: Nix, drv_path: str) -> dict[str, Derivation]:
 
 def show_derivations_of(nix: Nix, installable_args: Sequence[str], label: str) -> dict[str, Derivation]:
     """The same for an installable that Nix evaluates itself, so that it can run beside another
-    evaluation of it (the flake's lock file is never written from here)."""
-    extra = [] if installable_args[-1].startswith("/") else ["--no-write-lock-file"]
+    evaluation of it (``installable_args`` from :meth:`Nix.installable_args`: a flake's lock file is
+    never updated)."""
     out = nix.run(
-        [*nix.derivation_show, "--recursive", *extra, *installable_args],
+        [*nix.derivation_show, "--recursive", *installable_args],
         what="nix derivation show",
         installable=label,
     )

@@ -8,6 +8,7 @@ from typing import Any
 
 from ..errors import InputError
 from ..untrusted import loads_json
+from .confine import check_flake_lock
 from .runner import Nix
 
 
@@ -65,8 +66,11 @@ class FlakeInput:
 
 
 def flake_metadata(nix: Nix, flake_ref: str) -> FlakeInfo:
+    check_flake_lock(flake_ref)
     out = nix.run(
-        ["flake", "metadata", "--json", "--", flake_ref], what="nix flake metadata", installable=flake_ref
+        ["flake", "metadata", "--json", "--no-update-lock-file", "--", flake_ref],
+        what="nix flake metadata",
+        installable=flake_ref,
     )
     try:
         doc = loads_json(out)
@@ -138,7 +142,7 @@ def flake_source_paths(nix: Nix, flake_ref: str) -> dict[tuple[str, ...], str]:
     ``nix flake archive --dry-run --json`` (the inputs are already fetched by the evaluation; the
     store paths come from the lock file). Bounded by :data:`ARCHIVE_SECONDS`."""
     out = nix.run(
-        ["flake", "archive", "--dry-run", "--json", "--", flake_ref],
+        ["flake", "archive", "--dry-run", "--json", "--no-update-lock-file", "--", flake_ref],
         what="nix flake archive --dry-run",
         installable=flake_ref,
         timeout=ARCHIVE_SECONDS,

@@ -80,7 +80,7 @@ def _expression() -> str:
 def evaluate(nix: Nix, installable: Installable) -> EvalResult:
     """Evaluate the installable once: its drvPath and every reachable derivation's metadata."""
     out = nix.run(
-        ["eval", "--json", "--apply", _expression(), *installable.args],
+        ["eval", "--json", "--apply", _expression(), *nix.installable_args(installable)],
         what="evaluation",
         installable=installable.describe(),
     )

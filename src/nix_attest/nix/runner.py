@@ -25,7 +25,11 @@ from ..errors import (
     NixEvalError,
     NixNotFound,
     UnknownInstallable,
+    UsageError,
 )
+from ..untrusted import loads_json
+from . import confine
+from .installable import Installable
 
 INSTALL_HINT = (
     "install Nix first: on Debian/Ubuntu `apt-get install nix-bin`; in GitHub Actions add "
@@ -113,6 +117,28 @@ class Nix:
         """A .drv as an installable for building all its outputs (``^*`` since Nix 2.13)."""
         return f"{drv_path}^*" if self.version.at_least(2, 13) else drv_path
 
+    @cached_property
+    def search_path(self) -> list[str]:
+        """The user's Nix search path (``builtins.nixPath``, default channels included) as ``-I``
+        arguments; our own expression, evaluated before any pull-request code."""
+        out = self.run(["eval", "--json", "--impure", "--expr", "builtins.nixPath"], what="nix eval")
+        try:
+            return confine.search_path_args(loads_json(out))
+        except ValueError as exc:
+            raise NixError(f"unexpected output from nix eval builtins.nixPath: {exc}") from exc
+
+    def installable_args(self, installable: Installable) -> list[str]:
+        """The installable as ``nix`` arguments, its evaluation confined (see :mod:`.confine`): a Nix
+        file under ``restrict-eval``; a flake's lock file checked and never updated."""
+        if installable.kind == "file":
+            assert installable.file is not None
+            return [*confine.file_eval_args(installable.file, self.search_path), *installable.args]
+        if installable.kind == "flake":
+            assert installable.flake_ref is not None
+            confine.check_flake_lock(installable.flake_ref)
+            return ["--no-update-lock-file", *installable.args]
+        return installable.args
+
     # --- running -----------------------------------------------------------------------------
 
     def command(self, args: Sequence[str]) -> list[str]:
@@ -192,6 +218,11 @@ def _classify(what: str, stderr: str, installable: str | None, *, build: bool) -
     subject = f" {installable!r}" if installable else ""
     if "is not valid" in lowered or "is not in the nix store" in lowered:
         return InvalidStorePath(f"store path not valid: {message}")
+    if "requires lock file changes" in lowered:  # every flake command runs with --no-update-lock-file
+        return UsageError(
+            f"the lock file of{subject or ' the flake'} is missing or out of date: run `nix flake lock` and "
+            "commit flake.lock (nix-attest never fetches an input the lock file does not pin)"
+        )
     if any(p in lowered for p in _UNKNOWN_PATTERNS):
         return UnknownInstallable(f"unknown installable{subject}: {message}")
     if build:

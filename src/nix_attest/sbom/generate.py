@@ -161,7 +161,8 @@ class SbomGenerator:
                 flake = pool.submit(flake_metadata, self.nix, inst.flake_ref)
             if inst.evaluable:
                 # Nix prints the build graph while the metadata evaluation runs (2 cores, ~30% faster)
-                graph = pool.submit(show_derivations_of, self.nix, inst.args, inst.describe())
+                args = self.nix.installable_args(inst)  # checked before either thread runs Nix
+                graph = pool.submit(show_derivations_of, self.nix, args, inst.describe())
                 result = evaluate(self.nix, inst)
                 drv_path, meta = result.drv_path, result.packages
             elif inst.kind == "drv":

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
 from ..errors import UsageError
 from ..gitrepo import GitError, git
+from ..nix.confine import flake_dir
 from ..nix.flake import FlakeInfo
 from ..nix.installable import Installable
 
@@ -36,19 +36,8 @@ def local_dir(installable: Installable) -> Path | None:
     """The local directory the installable's flake or Nix file is in (None for remote flakes)."""
     if installable.kind == "file" and installable.file:
         return Path(installable.file).resolve().parent
-    ref = installable.flake_ref
-    if ref is None:
-        return None
-    if ref.startswith("path:"):
-        text = ref[len("path:") :].split("?", 1)[0]
-    elif ref.startswith(("git+file:", "file:")):
-        text = unquote(urlsplit(ref.split("+", 1)[-1]).path)
-    elif ref.startswith((".", "/")):
-        text = ref.split("?", 1)[0]
-    else:
-        return None
-    path = Path(text or ".").resolve()
-    return path if path.is_dir() else None
+    directory = flake_dir(installable.flake_ref) if installable.flake_ref else None
+    return directory.resolve() if directory and directory.is_dir() else None
 
 
 def commit_time(directory: Path) -> int | None:
