@@ -58,7 +58,9 @@ def env_for(tmp_path: Path, github: Server, base: str, *, path: str | None = Non
     }
 
 
-def run(action_dir: Path, ws: Path, tmp_path: Path, env: dict[str, str], name: str) -> ActionRun:
+def run(
+    action_dir: Path, ws: Path, tmp_path: Path, env: dict[str, str], name: str, **extra: str
+) -> ActionRun:
     runner_temp = tmp_path / name
     runner_temp.mkdir()
     inputs = {
@@ -66,6 +68,7 @@ def run(action_dir: Path, ws: Path, tmp_path: Path, env: dict[str, str], name: s
         "policy": "policy.yaml",
         "working-directory": "demo",
         "artifact-name": "nix-attest-demo",
+        **extra,
     }
     return run_action(action_dir, inputs, env=env, workspace=ws, runner_temp=runner_temp, token=TOKEN)
 
@@ -74,8 +77,21 @@ def test_action_end_to_end(
     action_dir: Path, workspace: tuple[Path, str], github: Server, tmp_path: Path
 ) -> None:
     ws, base = workspace
-    env = env_for(tmp_path, github, base)
-    result = run(action_dir, ws, tmp_path, env, "run1")
+    # a nix on PATH that logs its environment: the job's secrets, those the scrub-env input names and
+    # those a job-level NIX_ATTEST_SCRUB_ENV names, never reach it
+    seen = tmp_path / "nix-env.log"
+    wrapper = tmp_path / "wrap" / "nix"
+    wrapper.parent.mkdir()
+    wrapper.write_text(f'#!/bin/sh\nenv >> {seen}\nexec {shutil.which("nix")} "$@"\n')
+    wrapper.chmod(0o755)
+    env = env_for(tmp_path, github, base, path=f"{wrapper.parent}:{os.environ['PATH']}")
+    secrets = {"MY_DEPLOY_KEY": "deploy-key-value", "JOB_LEVEL_THING": "job-level-value"}
+    env.update(secrets, NIX_ATTEST_SCRUB_ENV="JOB_LEVEL_*")
+    result = run(action_dir, ws, tmp_path, env, "run1", **{"scrub-env": "MY_DEPLOY_*, OTHER"})
+    logged = seen.read_text()
+    assert "GITHUB_REPOSITORY=o/r" in logged
+    for value in (*secrets.values(), TOKEN):
+        assert value not in logged
     check, install, main, upload = (result.step(s) for s in (CHECK_NIX, "install", "run", "upload"))
     assert check.ran and check.returncode == 0
     assert install.returncode == 0
