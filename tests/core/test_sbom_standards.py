@@ -17,7 +17,7 @@ from nix_attest.sbom.read import load_sbom
 from nix_attest.sbom.validate import schema_errors
 
 from .conftest import COMMIT_DATE
-from .test_sbom_nix import by_name, props
+from .test_sbom_nix import by_name, props, store_query
 
 pytestmark = pytest.mark.nix
 
@@ -276,3 +276,111 @@ def test_unknown_input_paths_leave_suppliers_unknown_not_the_sbom_failed(
     # the flake's own source path comes from `nix flake metadata`; the input's is unknown now
     assert by_name(doc)["widget-helper"]["supplier"]["name"] == "acme"
     assert "name" not in by_name(doc)["zlib"]["supplier"]
+
+
+RECURSIVE_SOURCE = """
+derivation {
+  name = "vendored-1.0";
+  system = builtins.currentSystem;
+  builder = "/bin/sh";
+  args = [ "-c" "echo vendored > $out" ];
+  outputHashMode = "recursive";
+  outputHashAlgo = "sha256";
+  outputHash = "@NAR@";
+}
+"""
+
+
+def test_a_recursive_fixed_output_hash_is_never_a_file_hash(tmp_path: Path) -> None:
+    """A recursive (NAR) fixed-output hash is not the SHA-256 of any file anyone downloads: it is
+    `nix:fod:sha256`, never in `hashes`; once built, `hashes` is the file's own SHA-256."""
+    body = tmp_path / "content"
+    body.write_text("vendored\n")
+    nar = subprocess.run(["nix-store", "--dump", str(body)], check=True, capture_output=True).stdout
+    nar_hex = hashlib.sha256(nar).hexdigest()
+    nix_file = tmp_path / "rec.nix"
+    nix_file.write_text(RECURSIVE_SOURCE.replace("@NAR@", nar_hex))
+    evaluated = sbom(tmp_path, "-f", str(nix_file), "--no-build", name="a.json")["metadata"]["component"]
+    assert "hashes" not in evaluated and props(evaluated)["nix:fod:sha256"] == [nar_hex]
+    built = sbom(tmp_path, "-f", str(nix_file), name="b.json")["metadata"]["component"]
+    assert built["hashes"][0] == {"alg": "SHA-256", "content": hashlib.sha256(b"vendored\n").hexdigest()}
+
+
+SHARED_SOURCE = """
+let
+  system = builtins.currentSystem;
+  src = derivation {
+    name = "shared-src-1.0.tar"; inherit system; builder = "/bin/sh"; args = [ "-c" "echo @TAG@ > $out" ];
+    outputHashMode = "flat"; outputHashAlgo = "sha256"; outputHash = "@HASH@";
+  };
+  mk = name: licence:
+    (derivation { inherit name system src; builder = "/bin/sh"; args = [ "-c" "echo > $out" ]; })
+    // { meta.license = { spdxId = licence; }; };
+  a = mk "a-1.0" "MIT";
+  b = mk "b-1.0" "GPL-3.0-only";
+in derivation { name = "both-1.0"; inherit system a b; builder = "/bin/sh"; args = [ "-c" "echo > $out" ]; }
+"""
+
+
+def test_a_source_two_licences_are_built_from_gets_no_conclusion(tmp_path: Path) -> None:
+    """A source packages under different licences are built from: no licence can be concluded for it
+    (nix-attest does not pick one)."""
+    tag = f"shared-{tmp_path.name}"
+    nix_file = tmp_path / "shared.nix"
+    digest = hashlib.sha256(f"{tag}\n".encode()).hexdigest()
+    nix_file.write_text(SHARED_SOURCE.replace("@TAG@", tag).replace("@HASH@", digest))
+    comps = by_name(sbom(tmp_path, "-f", str(nix_file), "--no-build"))
+    assert comps["a"]["licenses"][0]["license"]["id"] == "MIT"
+    assert "licenses" not in comps["shared-src"]
+    assert "nix-attest:license:concluded_from" not in props(comps["shared-src"])
+
+
+def test_compositions_unknown_for_a_path_no_derivation_is_known_for(tmp_path: Path) -> None:
+    """A runtime path whose derivation is gone (garbage-collected .drv): what it is made of is not
+    known, and `compositions` says so for it, while the closure itself is still complete."""
+    tag = tmp_path.name
+    nix_file = tmp_path / "gone.nix"
+    nix_file.write_text(
+        f"""let system = builtins.currentSystem;
+          dep = derivation {{ name = "gone-dep-1.0"; inherit system; builder = "/bin/sh";
+                              args = [ "-c" "echo {tag} > $out" ]; }};
+        in derivation {{ name = "gone-app-1.0"; inherit system; builder = "/bin/sh";
+                         args = [ "-c" "echo ${{dep}} > $out" ]; }}"""
+    )
+    out = subprocess.run(
+        ["nix-build", "--no-out-link", "--option", "substituters", "", str(nix_file)],
+        check=True, capture_output=True, text=True,
+    ).stdout.strip()  # fmt: skip
+    app_drv = store_query("--deriver", out)[0]
+    dep_drv = next(d for d in store_query("--requisites", app_drv) if d.endswith("-gone-dep-1.0.drv"))
+    # the outputs keep their .drv files alive (keep-derivations); these are this test's own
+    subprocess.run(
+        ["nix-store", "--delete", "--ignore-liveness", app_drv, dep_drv], check=True, capture_output=True
+    )
+    doc = sbom(tmp_path, out)
+    dep = by_name(doc)["gone-dep"]
+    assert "nix-attest:metadata" in props(dep)
+    assert doc["compositions"] == [
+        {
+            "aggregate": "complete",
+            "assemblies": [out],
+            "dependencies": sorted(d["ref"] for d in doc["dependencies"]),
+        },
+        {"aggregate": "unknown", "assemblies": [dep["bom-ref"]]},
+    ]
+
+
+def test_a_foreign_sbom_is_not_called_complete(demo_flake: Path, tmp_path: Path) -> None:
+    """An SBOM nix-attest did not make (no `complete` composition) is read as incomplete, and
+    writing it again does not add one: completeness is only said of a closure Nix enumerated."""
+    from nix_attest.sbom import cyclonedx, spdx
+
+    doc = sbom(tmp_path, f"path:{demo_flake}#default")
+    doc.pop("compositions")
+    foreign = tmp_path / "foreign.json"
+    foreign.write_text(json.dumps(doc))
+    read = load_sbom(foreign)
+    assert not read.meta.complete
+    assert "compositions" not in json.loads(cyclonedx.dumps_sbom(read))
+    spdx_doc = json.loads(spdx.dumps_sbom(read))
+    assert '"complete"' not in spdx_doc["annotations"][0]["comment"]
