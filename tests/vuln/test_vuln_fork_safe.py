@@ -61,12 +61,21 @@ def forged_vdr(sbom_doc: dict[str, object]) -> dict[str, object]:
 @pytest.fixture
 def artifact(vuln_sbom: Sbom) -> dict[str, bytes]:
     """What the fork's run uploads: its SBOM, a VDR and vulnerabilities.json it forged, its run.json."""
-    doc = to_document(vuln_sbom)
-    sbom_text = render(copy.deepcopy(doc))
+    both = json.loads(render(to_document(vuln_sbom)))
+    # sbom.cdx.json describes the runtime closure: the vendored sources are only in the VDR's SBOM
+    runtime = copy.deepcopy(both)
+    sources = {c["bom-ref"] for c in runtime["components"] if c["purl"].startswith(("pkg:cargo", "pkg:pypi"))}
+    assert sources
+    runtime["components"] = [c for c in runtime["components"] if c["bom-ref"] not in sources]
+    runtime["dependencies"] = [
+        {**d, "dependsOn": [r for r in d.get("dependsOn", []) if r not in sources]}
+        for d in runtime["dependencies"]
+        if d["ref"] not in sources
+    ]
     use = use_identity(".#default", "nix-attest PR check/attest")
     return {
-        "sbom.cdx.json": sbom_text.encode(),
-        "vulnerabilities.cdx.json": json.dumps(forged_vdr(json.loads(sbom_text))).encode(),
+        "sbom.cdx.json": json.dumps(runtime).encode(),
+        "vulnerabilities.cdx.json": json.dumps(forged_vdr(both)).encode(),
         "vulnerabilities.json": b'{"findings": [], "summary": "0 active findings"}',
         "report.md": b"## nix-attest: pass, no vulnerabilities @octocat\n",
         "run.json": dumps_run_record(RunRecord(".#default", use.key, None, 7)).encode(),

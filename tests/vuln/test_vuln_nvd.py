@@ -195,6 +195,9 @@ def _damage(data: bytes, how: str, xz: int) -> bytes:
         return _assemble(head, b"[]", products, offsets, blob)
     if how == "a product entry past the end":
         return _assemble(head, b'{"xz":[0,99999999]}', products, offsets, blob)
+    if how == "a product entry naming a missing record":
+        entry = b'[[99999,[[1,"a","tukaani","xz","*","*","*",null,null,null,null]]]]'
+        return _assemble(head, b'{"xz":[0,%d]}' % len(entry), entry, offsets, blob)
     if how == "a product entry of the wrong shape":
         return _assemble(head, b'{"xz":"here"}', products, offsets, blob)
     if how == "product entries that are not JSON":
@@ -220,6 +223,7 @@ def _damage(data: bytes, how: str, xz: int) -> bytes:
         "a product table that is a list",
         "a product entry past the end",
         "a product entry of the wrong shape",
+        "a product entry naming a missing record",
         "product entries that are not JSON",
         "records that are not JSON",
         "offsets out of order",
@@ -289,6 +293,103 @@ def test_vendor_is_respected_when_known(index: NvdIndex) -> None:
     assert {f.confidence for f in guessed} == {"low"}
 
 
+WIDGET = "cpe:2.3:a:acme:widget:*:*:*:*:*:*:*:*"
+LINUX = "cpe:2.3:o:linux:linux_kernel:-:*:*:*:*:*:*:*"
+
+
+def _m(criteria: str, vulnerable: bool = True, **bounds: str) -> dict[str, object]:
+    return {"vulnerable": vulnerable, "criteria": criteria, **bounds}
+
+
+def _node(
+    *matches: dict[str, object], operator: str | None = "OR", negate: bool = False
+) -> dict[str, object]:
+    node: dict[str, object] = {"negate": negate, "cpeMatch": list(matches)}
+    if operator:
+        node["operator"] = operator
+    return node
+
+
+@pytest.mark.parametrize(
+    ("configurations", "linux", "darwin"),
+    [
+        # AND inside one node: every match must hold; gadget is another component of the SBOM
+        (
+            [
+                {
+                    "nodes": [
+                        _node(_m(WIDGET), _m("cpe:2.3:a:acme:gadget:*:*:*:*:*:*:*:*", False), operator="AND")
+                    ]
+                }
+            ],
+            True,
+            True,
+        ),
+        (
+            [
+                {
+                    "nodes": [
+                        _node(_m(WIDGET), _m("cpe:2.3:a:acme:absent:*:*:*:*:*:*:*:*", False), operator="AND")
+                    ]
+                }
+            ],
+            False,
+            False,
+        ),
+        # a negated node: NOT on Linux
+        (
+            [{"operator": "AND", "nodes": [_node(_m(WIDGET)), _node(_m(LINUX, False), negate=True)]}],
+            False,
+            True,
+        ),
+        # a negated node alone: the widget's match is negated, nothing is vulnerable
+        ([{"nodes": [_node(_m(WIDGET), negate=True)]}], False, False),
+        # a negated configuration states nothing vulnerable
+        ([{"negate": True, "nodes": [_node(_m(WIDGET))]}], False, False),
+        # the configuration that holds names the widget only as not vulnerable: no finding, although
+        # another (not holding: an esp32 chip) names it vulnerable
+        (
+            [
+                {
+                    "operator": "AND",
+                    "nodes": [
+                        _node(_m(WIDGET)),
+                        _node(_m("cpe:2.3:h:espressif:esp32:-:*:*:*:*:*:*:*", False)),
+                    ],
+                },
+                {"operator": "AND", "nodes": [_node(_m(WIDGET, False)), _node(_m(LINUX, False))]},
+            ],
+            False,
+            False,
+        ),
+        # no operators given: OR (a configuration and a node alike)
+        (
+            [
+                {
+                    "nodes": [
+                        _node(_m(WIDGET, versionEndExcluding="3.0"), operator=None),
+                        _node(_m(LINUX, False)),
+                    ]
+                }
+            ],
+            True,
+            True,
+        ),
+        ([{"nodes": [_node(_m(WIDGET, versionEndExcluding="2.0"), operator=None)]}], False, False),
+    ],
+)
+def test_configuration_trees(configurations: list[dict[str, object]], linux: bool, darwin: bool) -> None:
+    """Configurations shaped as NVD 2.0 writes them (operators, negate, vulnerable flags), for a widget
+    2.0 with a known vendor, built with a gadget, on Linux and on Darwin."""
+    cve = {"id": "CVE-2099-0001", "lastModified": "2099-01-01T00:00:00.000", "configurations": configurations}
+    idx = NvdIndex(Path("<test>"), encode(merge([compact(cve)]), {}))
+    widget = target("widget", "2.0", "cpe:2.3:a:acme:widget:2.0:*:*:*:*:*:*:*", "meta")
+    gadget = target("gadget", "1.0", "cpe:2.3:a:acme:gadget:1.0:*:*:*:*:*:*:*", "meta")
+    for system, expected in (("x86_64-linux", linux), ("aarch64-darwin", darwin)):
+        found = ids(idx, widget, gadget, system=system)["widget"]
+        assert found == ({"CVE-2099-0001"} if expected else set()), system
+
+
 def test_vulnerable_false_entry_never_matches(index: NvdIndex) -> None:
     linux = target("linux", "5.10", "cpe:2.3:o:linux:linux_kernel:5.10:*:*:*:*:*:*:*", "curated")
     found = ids(index, linux, target("transmission", "1.91"))
@@ -338,6 +439,22 @@ def test_cpe_update_fields_match_as_nvd_matches_them(
     index: NvdIndex, cpe: str, source: str, version: str, expected: set[str]
 ) -> None:
     assert ids(index, target("openssh", version, cpe, source)) == {"openssh": expected}
+
+
+@pytest.mark.parametrize(("update", "expected"), [("p1", True), ("p2", False), ("p3", False)])
+def test_a_range_bound_with_a_suffix_compares_version_and_update(update: str, expected: bool) -> None:
+    """'OpenSSH before 9.3p2' written as one range (the real CVE-2023-38408 with its criteria so
+    rewritten): 9.3:p1 is inside, 9.3:p2 and later are not, which comparing only the version field
+    (9.3 < 9.3p2) would get wrong."""
+    cve = copy.deepcopy(real_cves()["CVE-2023-38408"])
+    cve["configurations"][0]["nodes"][0]["cpeMatch"] = [
+        {"vulnerable": True, "criteria": OPENSSH.format("*"), "versionEndExcluding": "9.3p2"}
+    ]
+    idx = NvdIndex(Path("<test>"), encode(merge([compact(cve)]), {}))
+    component = target(
+        "openssh", f"9.3{update}", f"cpe:2.3:a:openbsd:openssh:9.3:{update}:*:*:*:*:*:*", "meta"
+    )
+    assert ids(idx, component) == {"openssh": {"CVE-2023-38408"} if expected else set()}
 
 
 def test_an_exact_criterion_with_any_update_covers_every_update() -> None:

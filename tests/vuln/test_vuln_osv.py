@@ -108,6 +108,19 @@ def test_a_compromised_osv_cannot_pin_advisories_on_other_packages(fake_osv: Fak
     )
 
 
+def test_git_answers_must_be_about_the_repository_or_a_git_range(fake_osv: FakeOsv) -> None:  # noqa: F811
+    """A tag query is about one GitHub repository: an advisory whose git ranges name another is not
+    kept; a commit query (forks share commits) keeps advisories that have a git range at all."""
+    fake_osv.forced = ["CVE-2018-5407", "GO-2020-0001"]  # git range of nodejs/node; Go only
+    found = osv_findings(
+        fake_osv,
+        osv_target("pkg:github/nodejs/node@v11.0.0", "node"),
+        osv_target("pkg:github/gin-gonic/gin@v1.5.0", "gin-src"),
+        osv_target(f"pkg:github/somefork/openssl@{COMMIT}", "openssl-src"),
+    )
+    assert found == {"node": {"CVE-2018-5407"}, "openssl-src": {"CVE-2018-5407"}}
+
+
 @pytest.mark.parametrize("bad", ["../v1/querybatch", "GHSA-x\n\n@octocat", "A" * 200, "", "-x"])
 def test_an_advisory_id_that_is_not_one_is_a_source_failure(fake_osv: FakeOsv, bad: str) -> None:  # noqa: F811
     fake_osv.forced = [bad]

@@ -165,6 +165,20 @@ def test_before_expiry_the_default_state_is_in_triage(setup: dict[str, Path | st
     assert statements["CVE-2010-0748"]["analysis"] == {"state": "in_triage", "detail": "reviewed in 2019"}
 
 
+@pytest.mark.parametrize(("day", "waived"), [("2020-01-01", True), ("2020-01-02", False)])
+def test_a_waiver_holds_through_its_expiry_day(
+    setup: dict[str, Path | str], capsys: pytest.CaptureFixture[str], day: str, waived: bool
+) -> None:
+    """``expires: 2020-01-01`` covers that whole (UTC) day, as the policy's other waivers do; the
+    next day the finding is active again and the scan says so."""
+    d = Path(setup["dir"])
+    scan(setup, "--date", day, "-o", "/dev/null", "--vex", str(d / "vex.json"))
+    statements = {v["id"] for v in json.loads((d / "vex.json").read_text())["vulnerabilities"]}
+    assert ("CVE-2010-0748" in statements) is waived
+    expired = "the waiver for CVE-2010-0748 expired on 2020-01-01" in capsys.readouterr().err
+    assert expired is not waived
+
+
 def test_check_judges_the_vdr_by_the_policy(
     setup: dict[str, Path | str], capsys: pytest.CaptureFixture[str]
 ) -> None:
