@@ -16,7 +16,7 @@ from nix_attest.cli import main
 from nix_attest.errors import InputError
 from nix_attest.sbom.cyclonedx import write_sbom
 from nix_attest.sbom.model import Sbom
-from nix_attest.sbom.validate import schema_errors
+from nix_attest.sbom.validate import reference_errors, schema_errors
 from nix_attest.vuln.db import NvdCache
 from nix_attest.vuln.nvdfeed import read_feed
 
@@ -282,6 +282,26 @@ def test_cyclonedx_vdr_is_schema_valid_and_the_same_bom(
         vdr, vulnerabilities=[dict(vdr["vulnerabilities"][0], ratings=[{"severity": "catastrophic"}])]
     )
     assert schema_errors(broken, "1.6")  # the check can fail
+
+
+@pytest.mark.parametrize("version", ["1.5", "1.7"])
+def test_a_vdr_of_every_spec_version_the_writer_makes(
+    vuln_sbom: Sbom,
+    cache: Path,
+    fake_osv: FakeOsv,  # noqa: F811
+    tmp_path: Path,
+    version: str,
+) -> None:
+    """The fixture's SBOM (vendored sources with download URLs among it) written as CycloneDX 1.5 and
+    1.7, and its VDR of the same version: both schema-valid, every affects ref resolving."""
+    sbom_path = tmp_path / f"sbom-{version}.cdx.json"
+    write_sbom(vuln_sbom, str(sbom_path), version)
+    out = tmp_path / "vdr.cdx.json"
+    assert scan(sbom_path, cache, fake_osv, "--format", "cyclonedx", "-o", str(out)) == 0
+    vdr = json.loads(out.read_text())
+    assert vdr["specVersion"] == version
+    assert schema_errors(vdr, version) == [] and reference_errors(vdr) == []
+    assert "CVE-2024-3094" in {v["id"] for v in vdr["vulnerabilities"]}
 
 
 def test_sarif_is_valid_for_code_scanning(
