@@ -143,6 +143,25 @@ def test_cpe_heuristic_fast_path_agrees(name: str, version: str) -> None:
     assert chosen is not None and (chosen.cpe, chosen.source) == (general, "heuristic")
 
 
+@pytest.mark.parametrize(
+    ("name", "ids"),
+    [
+        ("CVE-2024-1234.patch", ("CVE-2024-1234",)),
+        ("cve-2024-1234.diff", ("CVE-2024-1234",)),  # any case, any extension
+        ("CVE-2024-1234-2.patch", ("CVE-2024-1234",)),  # the second part of a fix
+        ("CVE-2024-12345678.patch", ("CVE-2024-12345678",)),  # sequence numbers past four digits
+        ("CVE-2019-13224_CVE-2019-16163.patch", ("CVE-2019-13224", "CVE-2019-16163")),
+        ("0001-fix-CVE-2023-4863-heap-overflow.patch", ("CVE-2023-4863",)),  # fetchpatch { name = ...; }
+        ("CVE-2024-123.patch", ()),  # not a CVE id (at least four digits)
+        ("CVE-24-1234.patch", ()),
+        ("CVE_2024_1234.patch", ()),  # vulnix's rule too: hyphens
+        ("fix-build.patch", ()),
+    ],
+)
+def test_cve_ids_from_patch_names(name: str, ids: tuple[str, ...]) -> None:
+    assert cve_ids(name) == ids
+
+
 def test_cve_ids_from_patch_names_and_urls() -> None:
     assert cve_ids("CVE-2021-1234_cve-2021-12345.patch", "https://x/CVE-2021-1234.patch") == (
         "CVE-2021-1234",

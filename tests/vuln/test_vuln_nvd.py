@@ -497,6 +497,15 @@ def test_patch_named_after_the_cve_marks_it_resolved_with_pedigree(index: NvdInd
     assert result.active == ()
 
 
+def test_a_patch_resolves_only_for_its_own_component(index: NvdIndex) -> None:
+    """A hostile package in the closure that names a patch after xz's CVE does not mark xz's
+    finding resolved: patches are the pedigree of the derivation that applies them."""
+    xz = target("xz", "5.6.1", "cpe:2.3:a:tukaani:xz:5.6.1:*:*:*:*:*:*:*", "meta")
+    evil = target("evil", "1.0", resolved=(("CVE-2024-3094", "CVE-2024-3094.patch"),))
+    [f] = scan([evil, xz], [NvdSource(index, "x86_64-linux")]).findings
+    assert (f.name, f.id, f.active) == ("xz", "CVE-2024-3094", True)
+
+
 def test_known_vulnerabilities_ids_and_merge_with_nvd(index: NvdIndex) -> None:
     assert advisory_id("openjpeg", "CVE-2022-1122: segfault in opj2_decompress") == "CVE-2022-1122"
     assert advisory_id("x", "GHSA-M5PQ-GVJ9-9VR8 regex") == "GHSA-m5pq-gvj9-9vr8"

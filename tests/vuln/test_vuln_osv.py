@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import copy
 import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -144,6 +147,44 @@ def test_an_osv_answer_with_too_many_advisories_is_a_failure(
     ):
         OsvSource(c).findings([osv_target("pkg:pypi/requests@2.28.1", "requests")])
     assert not [r for r in fake_osv.requests if r[0] == "GET"]
+
+
+class _Drip(BaseHTTPRequestHandler):
+    """Answers 200 with 60 bytes, one every 50 ms (3 s): a source that is slow, not silent."""
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Length", "60")
+        self.end_headers()
+        for _ in range(60):
+            try:
+                self.wfile.write(b"x")
+                self.wfile.flush()
+            except OSError:
+                return
+            time.sleep(0.05)
+
+
+def test_a_source_that_drips_its_answer_is_cut_off_at_the_deadline() -> None:
+    """The read timeout bounds each wait for a byte, not the answer: a service sending one byte just
+    inside it would hold a scan for ever. Each request has an overall deadline."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Drip)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        with ServiceClient(url, name="OSV", timeout=(1, 1), deadline=1.0) as client:
+            start = time.monotonic()
+            with pytest.raises(ExternalError, match=r"OSV GET .*: no complete answer within 1 s"):
+                client.request("GET", "v1/vulns/X", max_bytes=1000)
+            assert time.monotonic() - start < 2.5
+        with ServiceClient(url, name="OSV", timeout=(1, 1)) as client:
+            assert client.request("GET", "v1/vulns/X", max_bytes=1000) == b"x" * 60  # it does arrive
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def test_osv_severity_v3_scored_from_the_vector_else_the_database_word() -> None:

@@ -30,7 +30,7 @@ from ..vuln.scan import scan
 from ..vuln.sources import VulnerabilitySource
 from ..vuln.sources.nixmeta import NixpkgsMetaSource
 from ..vuln.sources.nvd import NvdSource
-from ..vuln.sources.osv import OSV_API_URL, OsvSource
+from ..vuln.sources.osv import OSV_API_URL, OSV_DEADLINE, OsvSource
 from ..vuln.targets import targets
 from ..vuln.waivers import apply_vex_waivers
 from .check import parse_date
@@ -140,7 +140,9 @@ def run_scan(args: argparse.Namespace, stack: ExitStack) -> tuple[ScanReport, Vu
     if args.offline or args.no_osv:
         notes.append(f"OSV not queried ({'--offline' if args.offline else '--no-osv'})")
     else:
-        client = stack.enter_context(ServiceClient(args.osv_url, name="OSV", retry_post=True))
+        client = stack.enter_context(
+            ServiceClient(args.osv_url, name="OSV", retry_post=True, deadline=OSV_DEADLINE)
+        )
         sources.append(OsvSource(client))
     sources.append(NixpkgsMetaSource())
     kev = known_exploited(args)

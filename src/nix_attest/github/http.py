@@ -23,6 +23,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import requests
+import urllib3
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
@@ -394,8 +395,10 @@ class ServiceError(ExternalError):
 class ServiceClient:
     """The same discipline for public, token-less data services (NVD feeds, the OSV API, the CISA KEV
     catalog): one session, timeouts, retries of connection errors and 5xx with backoff, 429 waits
-    bounded by ``max_wait`` and ``rate_limit_retries``, responses bounded in size. ``retry_post``: the
-    service's POSTs are queries (OSV's querybatch) and may be retried like GETs."""
+    bounded by ``max_wait`` and ``rate_limit_retries``, responses bounded in size and each attempt's
+    answer in time (``deadline`` seconds: the read timeout bounds the wait for each byte, not for the
+    answer, which a slow server could drip for ever). ``retry_post``: the service's POSTs are queries
+    (OSV's querybatch) and may be retried like GETs."""
 
     def __init__(
         self,
@@ -409,6 +412,7 @@ class ServiceClient:
         rate_limit_retries: int = 3,
         retry_post: bool = False,
         sleep: Sleep | None = None,
+        deadline: float = 600.0,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         parts = urlsplit(self.base_url)
@@ -418,6 +422,7 @@ class ServiceClient:
         self.timeout = timeout
         self.max_wait = max_wait
         self.rate_limit_retries = rate_limit_retries
+        self.deadline = deadline
         self._sleep = sleep or _sleep
         methods = _IDEMPOTENT | {"POST"} if retry_post else _IDEMPOTENT
         self.session = retrying_session(retries, backoff_factor, max_wait, self._sleep, methods=methods)
@@ -456,14 +461,26 @@ class ServiceClient:
                             f"{label}: {response.status_code} {response.reason or 'error'}",
                             status=response.status_code,
                         )
-                    body = bytearray()
-                    for chunk in response.iter_content(1 << 20):
-                        body += chunk
-                        if len(body) > max_bytes:
-                            raise ServiceError(f"{label}: the response is larger than {max_bytes} bytes")
-                    return bytes(body)
+                    return self._body(response, label, max_bytes, time.monotonic() + self.deadline)
             except requests.RequestException as exc:
                 raise ServiceError(f"{label}: {_exc_summary(exc)}") from None
+
+    def _body(self, response: requests.Response, label: str, max_bytes: int, until: float) -> bytes:
+        """The (decoded) body, at most ``max_bytes``, complete before ``until``: ``read1`` returns what
+        one socket read brought, so the clock is looked at between reads however slowly they come."""
+        body = bytearray()
+        raw = response.raw
+        try:
+            while chunk := raw.read1(1 << 20, decode_content=True):  # b"" only at the end
+                body += chunk
+                if len(body) > max_bytes:
+                    raise ServiceError(f"{label}: the response is larger than {max_bytes} bytes")
+                if time.monotonic() > until:
+                    raise ServiceError(f"{label}: no complete answer within {self.deadline:g} s")
+        except urllib3.exceptions.HTTPError as exc:  # what iter_content turned into requests' errors
+            why = "timed out" if isinstance(exc, urllib3.exceptions.ReadTimeoutError) else type(exc).__name__
+            raise ServiceError(f"{label}: {why}") from None
+        return bytes(body)
 
 
 def _retry_after(value: str | None) -> float:

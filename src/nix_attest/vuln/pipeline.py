@@ -29,7 +29,7 @@ from .scan import scan
 from .sources import VulnerabilitySource
 from .sources.nixmeta import NixpkgsMetaSource
 from .sources.nvd import NvdSource
-from .sources.osv import OsvSource
+from .sources.osv import OSV_DEADLINE, OsvSource
 from .targets import targets
 from .waivers import apply_vex_waivers
 
@@ -83,7 +83,7 @@ def opened_index(settings: VulnSettings, log: list[str]) -> Iterator[NvdIndex | 
 def _sources(
     index: NvdIndex, system: str | None, stack: ExitStack, osv_url: str
 ) -> list[VulnerabilitySource]:
-    client = stack.enter_context(ServiceClient(osv_url, name="OSV", retry_post=True))
+    client = stack.enter_context(ServiceClient(osv_url, name="OSV", retry_post=True, deadline=OSV_DEADLINE))
     return [NvdSource(index, system), OsvSource(client), NixpkgsMetaSource()]
 
 

@@ -27,6 +27,7 @@ OSV_API_URL = "https://api.osv.dev"
 BATCH = 1000  # queries per querybatch request (OSV's limit)
 MAX_PAGES = 10  # next_page_token rounds per query
 MAX_RESPONSE = 32 * 1024 * 1024
+OSV_DEADLINE = 60.0  # seconds for one answer (a querybatch of 1,000 takes a few)
 MAX_ADVISORIES = 5000  # distinct ids one scan fetches details for (a closure has a few hundred at most)
 # OSV ids: PREFIX-..., e.g. GHSA-xxxx-xxxx-xxxx, PYSEC-2023-74, RHSA-2023:1234, openSUSE-SU-2024:1-1
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:+-]{0,99}")
