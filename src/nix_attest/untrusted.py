@@ -20,7 +20,12 @@ class TooDeep(ValueError):
 def exceeds_depth(doc: Any, limit: int = MAX_DEPTH) -> bool:
     """Whether ``doc`` (parsed JSON/YAML data: dicts, lists, scalars) nests deeper than ``limit``.
 
-    Level by level rather than recursively, so it is itself immune to depth; ~0.1 s for 17 MB of SBOM."""
+    Level by level rather than recursively, so it is itself immune to depth; ~0.1 s for 17 MB of SBOM,
+    0.08 s + 0.04 s for the 22 MB + 9 MB that Nix prints for 20,000 derivations. Measured and slower
+    there: scanning the text instead (strings cut out by a regex, then the brackets' nesting; 2-3x),
+    and the same walk with C-level ``map``/``compress`` filtering (1.4x) or a per-container
+    ``isdisjoint`` pre-check (no gain). The C decoder cannot bound depth portably (its limit is the
+    interpreter's recursion limit on 3.11, a fixed C-stack limit from 3.12 on)."""
     level = [doc] if type(doc) is dict or type(doc) is list else []
     for _ in range(limit):
         if not level:
@@ -75,6 +80,10 @@ def loads_input_json(text: str | bytes, source: str) -> Any:
 _LINE_BREAKERS = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 _EMAIL = re.compile(r"[^@\s<>()\[\]\\,;:\"]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+")
 _URL_SAFE = re.compile(r"[^\s<>\"{}|\\^`\x00-\x1f\x7f-\x9f]+")  # what an IRI never holds unencoded
+# The common web URL: http(s), a plain dotted host name (no user, port or IP literal), URL-safe rest.
+_PLAIN_WEB_URL = re.compile(
+    r"([Hh][Tt][Tt][Pp][Ss]?)://[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?:[/?#][^\s<>\"{}|\\^`\x00-\x1f\x7f-\x9f]*)?"
+)
 MAX_URL = 2000
 
 
@@ -96,7 +105,20 @@ def email(value: object) -> str | None:
 def web_url(value: object, schemes: tuple[str, ...] = ("https", "http")) -> str | None:
     """An absolute URL with one of ``schemes`` and a host name (``https://example.org/x``), or None:
     a homepage or licence link that is not one (``javascript:``, text with spaces) is left out rather
-    than failing the SBOM or pointing its readers somewhere odd."""
+    than failing the SBOM or pointing its readers somewhere odd.
+
+    The common case (``https://host.example/path``) is recognised by one regex instead of ``urlsplit``:
+    measured 0.5 us instead of 3 us a URL, 0.05 s of the 0.2 s it takes to read the metadata of 20,000
+    packages (``bench/sbom_scale.py``); ``test_web_url_short_way_agrees`` checks it against
+    :func:`_web_url` (``urlsplit``), which decides everything else."""
+    if isinstance(value, str) and len(value) <= MAX_URL:
+        plain = _PLAIN_WEB_URL.fullmatch(value)
+        if plain and plain.group(1).lower() in schemes:
+            return value
+    return _web_url(value, schemes)
+
+
+def _web_url(value: object, schemes: tuple[str, ...]) -> str | None:
     if not isinstance(value, str) or len(value) > MAX_URL or not _URL_SAFE.fullmatch(value):
         return None
     try:
