@@ -11,6 +11,7 @@ from typing import NoReturn, Protocol, cast
 
 from . import __version__
 from .errors import EXIT_EXTERNAL, EXIT_USAGE, NixAttestError
+from .logsafe import guarded
 
 # Each module in nix_attest.commands defines `register(subparsers)`; the parser it adds sets
 # `func=run` (a callable taking the parsed namespace and returning an exit code).
@@ -48,6 +49,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     chosen = next((a for a in argv if not a.startswith("-")), None)
     parser = build_parser((chosen,) if chosen in COMMANDS else COMMANDS)
     args = parser.parse_args(argv)
+    with guarded():  # PR text printed to a terminal or a job's log commands neither
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         code = int(args.func(args))
     except NixAttestError as err:

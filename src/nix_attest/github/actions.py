@@ -17,6 +17,7 @@ from actions_toolkit import core
 
 from ..errors import InputError
 from ..fsutil import write_atomic
+from ..logsafe import commands
 from .limits import MAX_SUMMARY_BYTES, truncate
 
 _TRUE = frozenset({"true", "True", "TRUE"})
@@ -59,14 +60,16 @@ def set_output(name: str, value: str | int) -> None:
 
 def set_secret(secret: str) -> None:
     if secret and in_actions():
-        core.set_secret(secret)
+        with commands():
+            core.set_secret(secret)
 
 
 def _annotate(kind: str, message: str) -> None:
     """One line: an annotation in Actions (``nix-attest: <message>``), ``nix-attest: kind: ...`` elsewhere."""
     line = " ".join(message.split())
     if in_actions():
-        {"warning": core.warning, "error": core.error, "notice": core.notice}[kind](f"nix-attest: {line}")
+        with commands():
+            {"warning": core.warning, "error": core.error, "notice": core.notice}[kind](f"nix-attest: {line}")
     else:
         sys.stderr.write(f"nix-attest: {kind}: {line}\n" if kind != "notice" else f"nix-attest: {line}\n")
 
@@ -87,11 +90,13 @@ def notice(message: str) -> None:
 def group(title: str) -> Iterator[None]:
     """A foldable log group in Actions; a plain heading line on stderr elsewhere."""
     if in_actions():
-        core.start_group(title)
+        with commands():
+            core.start_group(title)
         try:
             yield
         finally:
-            core.end_group()
+            with commands():
+                core.end_group()
     else:
         sys.stderr.write(f"nix-attest: {title}\n")
         yield

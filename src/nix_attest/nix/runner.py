@@ -27,6 +27,7 @@ from ..errors import (
     UnknownInstallable,
     UsageError,
 )
+from ..logsafe import raw
 from ..untrusted import loads_json
 from . import confine
 from .installable import Installable
@@ -158,6 +159,8 @@ class Nix:
         way, so a failure is explained (and classified) the same on a terminal and off it."""
         stream = self.progress_stream or sys.stderr
         live = stream.isatty() and not self.quiet
+        if live:
+            stream = raw(stream)  # Nix's own progress display, as `nix build` itself shows it
         cmd = self.command(["--log-format", "bar-with-logs" if live else "raw", *args])
         tail = bytearray()
         decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")

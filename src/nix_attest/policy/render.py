@@ -7,6 +7,7 @@ from collections import Counter
 from typing import Any
 
 from ..report import md
+from ..untrusted import one_line
 from .model import SEVERITIES, ComponentRef, PolicyReport, Violation
 
 
@@ -33,12 +34,13 @@ def summary_line(report: PolicyReport) -> str:
 
 
 def render_text(report: PolicyReport) -> str:
+    """One line per violation: a name or message with a line break (from the SBOM or the policy)
+    cannot start a line of its own that reads like another result."""
     lines = []
     for v in report.violations:
         waived = f" [waived: {v.waived_by}]" if v.waived else ""
-        lines.append(
-            f"{v.severity.upper():7} {v.rule:28} {_component_text(v.component)}: {v.message}{waived}"
-        )
+        line = f"{v.severity.upper():7} {v.rule:28} {_component_text(v.component)}: {v.message}{waived}"
+        lines.append(one_line(line, 100_000) or "")
     lines.append(summary_line(report))
     return "\n".join(lines) + "\n"
 
