@@ -3,10 +3,15 @@ match the whole SAN, and a --workflow naming OWNER/REPO must name the signer's r
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509 import Certificate
-from sigstore_stack.ca import CertificateAuthority
+from cryptography.x509.oid import NameOID
+from sigstore_stack.ca import CertificateAuthority, der_utf8
 
 from nix_attest.attest.identity import GitHubIdentityPolicy, IdentityMismatch
 from nix_attest.attest.model import GITHUB_OIDC_ISSUER, IdentityPolicy
@@ -124,3 +129,80 @@ def test_the_signer_workflow_belongs_to_the_repository_or_owner_unless_pinned(
     assert str(caught.value).startswith(
         f"signer workflow is https://github.com/{signer}@v1, expected a workflow {expected} ("
     )
+
+
+def _bare_cert(san: x509.GeneralName | None, **extensions: bytes) -> Certificate:
+    """A certificate with only the given SAN and Fulcio extensions (by OID suffix: ``e1`` is
+    1.3.6.1.4.1.57264.1.1): what a certificate lacking a claim looks like to the policy."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = dt.datetime.now(dt.timezone.utc)
+    b = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([]))
+        .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "test")]))
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(now)
+        .not_valid_after(now + dt.timedelta(minutes=5))
+    )
+    if san is not None:
+        b = b.add_extension(x509.SubjectAlternativeName([san]), True)
+    for name, value in extensions.items():
+        oid = x509.ObjectIdentifier(f"1.3.6.1.4.1.57264.1.{name[1:]}")
+        b = b.add_extension(x509.UnrecognizedExtension(oid, value), False)
+    return b.sign(key, hashes.SHA256())
+
+
+ISSUER = {"e8": der_utf8(GITHUB_OIDC_ISSUER)}
+EMAIL = x509.RFC822Name("someone@example.org")
+
+
+@pytest.mark.parametrize(
+    ("cert_args", "policy", "message"),
+    [
+        ((EMAIL, {}), {}, f"OIDC issuer is missing, expected {GITHUB_OIDC_ISSUER}"),
+        ((EMAIL, ISSUER), {"repository": "octo/widgets"}, "repository is missing, expected octo/widgets"),
+        ((EMAIL, ISSUER), {"owner": "octo"}, "repository is missing, expected a repository of octo"),
+        ((EMAIL, {**ISSUER, "e5": b"octo/widgets"}), {"repository": "octo/widgets"},
+         "signer workflow is missing, expected a workflow of octo/widgets (a reusable workflow of another "
+         "repository: pin it with --workflow OWNER/REPO/PATH)"),
+        ((EMAIL, ISSUER), {"workflow": "release.yml", "identity_regexp": ".*"},
+         "signer workflow is missing, expected release.yml"),
+        ((EMAIL, ISSUER), {"ref": "main"}, "ref is missing, expected main"),
+        ((None, ISSUER), {"identity": "someone@example.org"},
+         "certificate identity is missing, expected someone@example.org"),
+        ((None, ISSUER), {"identity_regexp": ".*"}, "certificate identity missing does not match '.*'"),
+    ],
+)  # fmt: skip
+def test_a_missing_claim_is_named(
+    cert_args: tuple[x509.GeneralName | None, dict[str, bytes]], policy: dict[str, str], message: str
+) -> None:
+    """A certificate without the claim a policy asks for (another CA, an old Fulcio, a test key) fails
+    with the claim named as missing, not with a crash or someone else's claim."""
+    san, extensions = cert_args
+    with pytest.raises(IdentityMismatch) as caught:
+        check(_bare_cert(san, **extensions), **policy)
+    assert str(caught.value) == message
+
+
+def test_both_an_identity_and_a_regexp_is_refused() -> None:
+    with pytest.raises(ValueError, match=r"^give either an exact identity or an identity regexp, not both$"):
+        GitHubIdentityPolicy(IdentityPolicy(identity="x", identity_regexp="x"))
+
+
+def test_a_ref_with_an_at_sign() -> None:
+    """Branch names may contain ``@``: the workflow path ends at the first one, in the certificate and in
+    ``--workflow``, and the short form still does not pin a reusable workflow of another repository."""
+    branch = "refs/heads/feat@2"
+    own = _cert_signed_by(f"{WORKFLOW}@{branch}")
+    assert f"workflow https://github.com/{WORKFLOW}@{branch}" in check(
+        own, repository="octo/widgets", workflow=f"{WORKFLOW}@{branch}"
+    )
+    foreign = _cert_signed_by(f"evil/tools/.github/workflows/s.yml@{branch}")
+    with pytest.raises(IdentityMismatch, match="expected a workflow of octo/widgets"):
+        check(foreign, repository="octo/widgets", workflow=f"s.yml@{branch}")
+
+
+def test_an_owner_starting_with_x() -> None:
+    cert = _cert_signed_by("Xen/widgets/.github/workflows/r.yml@v1", repository="Xen/widgets")
+    assert check(cert, repository="Xen/widgets", workflow="Xen/widgets/.github/workflows/r.yml")
