@@ -3,8 +3,10 @@ licences, versions and messages come from the pull request."""
 
 from __future__ import annotations
 
+import html
 import re
 
+import pytest
 from helpers.report_fixtures import comp, report, sbom, violation
 
 from nix_attest.github.comment import marker, with_marker
@@ -93,3 +95,25 @@ def test_bidi_overrides_and_control_characters_cannot_disguise_pr_text() -> None
     named = ReportData(installable="app\u202egnp.exe", verdict="pass", label="os=\u2067x", problems=("\x1b",))
     for body in (render_comment(named, MARK), render_summary(named), render_comment(head, MARK)):
         assert not any(ch in body for ch in BIDI + "\x1b")
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    ["&#x40;octocat", "&#X40;org/team", "&#x0040;octocat", "&commat;octocat", "&num;123", "&#x23;123",
+     "GH&#x2d;12", "&#71;H-12", "&#64;octocat", "&#00064;octocat"],
+)  # fmt: skip
+def test_character_references_cannot_smuggle_a_mention(hostile: str) -> None:
+    """GitHub decodes HTML character references before it looks for mentions and references, so in a
+    posted body (comment --body-file) ``&#x40;octocat`` is ``@octocat``."""
+    body = md.inert(f"report of {hostile} done")
+    decoded = html.unescape(body)
+    assert not re.search(r"@[A-Za-z0-9]|#[0-9]|GH-[0-9]", decoded), (body, decoded)
+
+
+def test_bare_urls_in_pr_text_are_not_links() -> None:
+    """GitHub links bare ``https://`` and ``www.`` text (GFM autolinks); from PR data they stay text."""
+    for hostile in ("see https://evil.example/fix", "www.evil.example", "HTTP://evil.example"):
+        rendered = md.text(hostile)
+        assert not re.search(r"(?i)https?://|www\.", rendered), rendered
+        assert rendered.replace(md.ZWJ, "").replace("\\", "") == hostile
+    assert md.link("homepage", "https://example.org/x") == "[homepage](https://example.org/x)"

@@ -13,6 +13,12 @@ ZWJ = "\u200d"
 _MENTION = re.compile(r"@(?=[A-Za-z0-9_])")
 _REFERENCE = re.compile(r"(#|\bGH-)(?=[0-9]+\b)", re.IGNORECASE)  # not colours such as #2da44e
 _COMMENT_OPEN = "<!--"
+# GitHub decodes character references before it looks for mentions: ``&#x40;octocat`` is ``@octocat``.
+# Decimal ones are already broken by the reference rule ("#64" looks like an issue); hex ones and the
+# named ``&commat;``/``&num;`` get a zero-width joiner after the ampersand (then they show literally).
+_CHAR_REFERENCE = re.compile(r"&(?=#[xX][0-9A-Fa-f]|commat;|num;)")
+# bare URLs that GitHub would link (GFM autolinks): from PR data they stay text
+_AUTOLINK = re.compile(r"\b(https?|ftp)(?=://)|\b(www)(?=\.)", re.IGNORECASE)
 # Characters that change how text around them looks without being seen: bidirectional overrides and
 # isolates (a name shown reversed, "Trojan Source") and C0/C1 controls (ANSI escapes, backspace).
 # From PR data they become a visible U+FFFD. Tab, newline and carriage return stay (documents).
@@ -26,19 +32,22 @@ def inert(value: str) -> str:
     For whole Markdown documents too (a report posted with ``comment --body-file``): nothing nix-attest
     renders needs a live mention, reference or comment."""
     value = _DISGUISE.sub("\ufffd", value)
+    value = _CHAR_REFERENCE.sub("&" + ZWJ, value)
     value = _MENTION.sub("@" + ZWJ, value)
     value = _REFERENCE.sub(lambda m: m.group(1) + ZWJ, value)
     return value.replace(_COMMENT_OPEN, "<" + ZWJ + "!--")
 
 
 def text(value: str | None, limit: int = 300) -> str:
-    """Inline text safe in Markdown and HTML: no tags, no emphasis, no links, no table breaks."""
+    """Inline text safe in Markdown and HTML: no tags, no emphasis, no links (bare URLs included), no
+    table breaks."""
     if value is None:
         return ""
     flat = " ".join(value.split())
     if len(flat) > limit:
         flat = flat[: limit - 1] + "…"
     flat = inert(flat).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    flat = _AUTOLINK.sub(lambda m: m.group() + ZWJ, flat)
     return _SPECIAL.sub(r"\\\1", flat)
 
 
