@@ -14,11 +14,21 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 
-# module (under src/nix_attest, without .py) -> the tests that exercise it
+# module (under src/nix_attest, without .py) -> the tests that exercise it. mutmut runs, for each
+# mutant, only the listed tests that reach the mutated function; still, every run starts pytest and
+# the session fixtures of what it selects, so each list is the fast tests that cover the module (unit
+# tests, pre-signed bundles and the public test vectors; the local Sigstore stack only where a test
+# signs), not whole directories. Measured per mutant in docs/testing.md.
+A=tests/attest
 declare -A TESTS=(
-  [attest/identity]="tests/attest"
-  [attest/verify]="tests/attest"
-  [attest/legacy_bundle]="tests/attest/test_attest_legacy_bundle.py tests/attest/test_attest_public_vectors.py tests/attest/test_attest_vectors.py tests/attest/test_attest_conformance.py"
+  [attest/identity]="$A/test_attest_identity_policy.py $A/test_attest_identity_claims.py \
+$A/test_attest_identity_input.py $A/test_attest_verify_policy.py $A/test_attest_public_vectors.py \
+$A/test_attest_vectors.py $A/test_attest_conformance.py"
+  [attest/verify]="$A/test_attest_public_vectors.py $A/test_attest_vectors.py \
+$A/test_attest_conformance.py $A/test_attest_legacy_bundle.py $A/test_attest_verify_policy.py \
+$A/test_attest_sign_verify.py $A/test_attest_no_nix.py"
+  [attest/legacy_bundle]="$A/test_attest_legacy_bundle.py $A/test_attest_public_vectors.py \
+$A/test_attest_vectors.py $A/test_attest_conformance.py"
   [policy/waivers]="tests/policy tests/vuln/test_vuln_vex.py tests/vuln/test_vuln_pipeline.py"
   [policy/builtin]="tests/policy"
   [policy/licenses]="tests/policy"

@@ -6,6 +6,7 @@ import ipaddress
 import os
 import shutil
 import socket
+import sys
 import tempfile
 from collections.abc import Iterator
 from typing import Any
@@ -74,3 +75,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "nix" in item.keywords:
             item.add_marker(skip)
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Under mutmut (``make mutation``) each mutant's tests run in a process forked from one that has
+    already run them, so a memoised function (``functools.cache``/``lru_cache``) would answer from the
+    unmutated code and hide its mutants: clear every nix_attest cache before the mutant's tests run."""
+    if not os.environ.get("MUTANT_UNDER_TEST"):
+        return
+    for name, module in list(sys.modules.items()):
+        if name == "nix_attest" or name.startswith("nix_attest."):
+            for value in list(vars(module).values()):
+                clear = getattr(value, "cache_clear", None)
+                if callable(clear):
+                    clear()
