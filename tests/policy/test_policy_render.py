@@ -115,5 +115,6 @@ def test_markdown_neutralises_sbom_controlled_markdown(write_policy: Callable[[s
     sbom = make_sbom([comp("![x](https://evil/pixel)", license=bad), comp("<img src=x>*em*", license=bad)])
     md = render_markdown(evaluate(write_policy("licenses: {deny: [GPL-3.0-only], unknown: warn}"), sbom, NOW))
     assert "![x](" not in md and "](https://evil" not in md
-    assert "\\!\\[x\\]\\(https://evil/pixel\\)" in md
+    # shown literally, the bare URL not autolinked either (a zero-width joiner after the scheme)
+    assert "\\!\\[x\\]\\(https\u200d://evil/pixel\\)" in md
     assert "<img" not in md and "&lt;img src=x&gt;\\*em\\*" in md
