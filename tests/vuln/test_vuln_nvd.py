@@ -17,6 +17,7 @@ from nix_attest.vuln.cpe import Cpe, parse_cpe
 from nix_attest.vuln.index import NvdIndex, encode, merge, write_index
 from nix_attest.vuln.model import CpeId, Target
 from nix_attest.vuln.nvdfeed import compact, read_feed
+from nix_attest.vuln.nvdmatch import _in_range, _subject
 from nix_attest.vuln.scan import scan
 from nix_attest.vuln.sources.nixmeta import NixpkgsMetaSource, advisory_id
 from nix_attest.vuln.sources.nvd import NvdSource
@@ -181,6 +182,25 @@ def _assemble(head: bytes, table: bytes, products: bytes, offsets: bytes, blob: 
     return b"".join([*parts, blob])
 
 
+_XZ_MATCH = b'[1,"a","tukaani","xz","*","*","*",null,null,null,null]'
+_HOSTILE_ENTRIES = {
+    "matches that are a string": b'"abcdefghijk"',
+    "matches that are an object": b'{"a":1}',
+    "a match that is too short": b'[[1,"a","tukaani","xz"]]',
+    "a match that is a string": b'["cpe:2.3:a:tukaani:xz"]',
+    "a match with a number for a version bound": b'[[1,"a","tukaani","xz","*","*","*",5,null,null,null]]',
+}
+_XZ_CONFIG = b'[["OR",false,[["OR",false,[%s]]]]]' % _XZ_MATCH
+_HOSTILE_RECORDS = {
+    "a record whose configurations are a string": b'{"id":"CVE-2024-3094","c":"xz"}',
+    "a record whose nodes are not lists": b'{"id":"CVE-2024-3094","c":[["OR",false,[1,2]]]}',
+    "a record whose matches are short": b'{"id":"CVE-2024-3094","c":[["OR",false,[["OR",false,[[1,"a"]]]]]]}',
+    "a record whose ratings are numbers": b'{"id":"CVE-2024-3094","c":%s,"r":[7]}' % _XZ_CONFIG,
+    "a record whose rating vector is an object": b'{"id":"CVE-2024-3094","c":%s,"r":[%s]}'
+    % (_XZ_CONFIG, b'["cvssV3_1","high",7.5,{"a":1},null]'),
+}
+
+
 def _damage(data: bytes, how: str, xz: int) -> bytes:
     head, table, products, offsets, blob = _sections(data)
     if how == "records cut short":
@@ -200,6 +220,14 @@ def _damage(data: bytes, how: str, xz: int) -> bytes:
         return _assemble(head, b'{"xz":[0,%d]}' % len(entry), entry, offsets, blob)
     if how == "a product entry of the wrong shape":
         return _assemble(head, b'{"xz":"here"}', products, offsets, blob)
+    if how in _HOSTILE_ENTRIES:  # a real record number, its matches replaced
+        entry = b"[[%d,%s]]" % (xz, _HOSTILE_ENTRIES[how])
+        return _assemble(head, b'{"xz":[0,%d]}' % len(entry), entry, offsets, blob)
+    if how in _HOSTILE_RECORDS:  # xz's record replaced by one of the same length (offsets stay true)
+        start, end = struct.unpack_from("<QQ", offsets, 8 * xz)
+        fake = _HOSTILE_RECORDS[how]
+        assert len(fake) <= end - start
+        return _assemble(head, table, products, offsets, blob[:start] + fake.ljust(end - start) + blob[end:])
     if how == "product entries that are not JSON":
         return _assemble(head, table, b"x" * len(products), offsets, blob)
     if how == "records that are not JSON":
@@ -228,6 +256,8 @@ def _damage(data: bytes, how: str, xz: int) -> bytes:
         "records that are not JSON",
         "offsets out of order",
         "an offset past the end",
+        *_HOSTILE_ENTRIES,
+        *_HOSTILE_RECORDS,
     ],
 )
 def test_a_damaged_index_is_one_line_when_opened_or_read(index: NvdIndex, tmp_path: Path, how: str) -> None:
@@ -239,6 +269,24 @@ def test_a_damaged_index_is_one_line_when_opened_or_read(index: NvdIndex, tmp_pa
     message = r"damaged\.nxi is damaged or from another version.*vulndb update"
     with pytest.raises(InputError, match=message), NvdIndex(damaged) as idx:
         NvdSource(idx, "x86_64-linux").findings([target_])
+
+
+def test_a_replaced_record_of_the_right_shape_is_read(index: NvdIndex, tmp_path: Path) -> None:
+    """The control for the hostile records above: the same replacement with a well-formed record is
+    read and matched (what they break is the shape, not the offsets)."""
+    _HOSTILE_RECORDS["well-formed"] = b'{"id":"CVE-2024-3094","c":%s,"r":[%s]}' % (
+        _XZ_CONFIG,
+        b'["cvssV3_1","high",7.5,"CVSS:3.1/AV:N",null]',
+    )
+    try:
+        data = _damage(index.path.read_bytes(), "well-formed", index.candidates("xz")[0])
+    finally:
+        del _HOSTILE_RECORDS["well-formed"]
+    (tmp_path / "ok.nxi").write_bytes(data)
+    xz = target("xz", "5.6.1", "cpe:2.3:a:tukaani:xz:5.6.1:*:*:*:*:*:*:*", "meta")
+    with NvdIndex(tmp_path / "ok.nxi") as idx:
+        [f] = NvdSource(idx, "x86_64-linux").findings([xz])
+    assert (f.id, f.severity) == ("CVE-2024-3094", "high")
 
 
 def test_rejected_cve_in_a_later_feed_is_removed(tmp_path: Path) -> None:
@@ -455,6 +503,54 @@ def test_a_range_bound_with_a_suffix_compares_version_and_update(update: str, ex
         "openssh", f"9.3{update}", f"cpe:2.3:a:openbsd:openssh:9.3:{update}:*:*:*:*:*:*", "meta"
     )
     assert ids(idx, component) == {"openssh": {"CVE-2023-38408"} if expected else set()}
+
+
+def _range_reference(version: str, update: str, bounds: tuple[str | None, ...]) -> bool:
+    """The range rule as docs/vulnerabilities.md states it, written out independently: a numeric bound
+    faces the version field when the update is a release suffix (8.7:p1 is "through 8.7"); any other
+    bound faces version and update together (9.3:p1 is 9.3-p1)."""
+    whole = version if update in ("*", "-") else f"{version}-{update}"
+    suffix = update not in ("*", "-") and not update.isdigit()
+    start_incl, start_excl, end_incl, end_excl = bounds
+
+    def cmp(bound: str) -> int:
+        numeric = all(part.isdigit() for part in bound.split("."))
+        return compare_release(version if suffix and numeric else whole, bound)
+
+    return not (
+        (start_incl and cmp(start_incl) < 0)
+        or (start_excl and cmp(start_excl) <= 0)
+        or (end_incl and cmp(end_incl) > 0)
+        or (end_excl and cmp(end_excl) >= 0)
+    )
+
+
+def test_the_range_fast_path_agrees_with_the_general_rule() -> None:
+    """_in_range compares a version without a suffix update against every bound directly (the common
+    case, kept fast); it must agree with the general rule on every version, update and bound, equal
+    ones and suffixed ones included."""
+    versions = ["8.7", "9.3", "9.3p1", "9.3p2", "1.0.0", "153.0", "2.3a", "0.9.8zf"]
+    updates = ["*", "-", "p1", "p2", "1", "rc1"]
+    bounds: list[str | None] = [None, "8.7", "9.3", "9.3p2", "9.3.0", "153.0.0", "1.0", "2.3", "0.9.8zg"]
+    shapes = [(b, None, None, None) for b in bounds] + [(None, b, None, None) for b in bounds]
+    shapes += [(None, None, b, None) for b in bounds] + [(None, None, None, b) for b in bounds]
+    shapes += [(a, None, None, b) for a in bounds for b in bounds] + [
+        (None, a, b, None) for a in bounds for b in bounds
+    ]
+    wrong, fast, outcomes = [], 0, set()
+    for version in versions:
+        for update in updates:
+            s = _subject(Cpe("a", "openbsd", "openssh", version, update), None, "meta")
+            assert s is not None
+            fast += s.base is None
+            for shape in shapes:
+                m = [1, "a", "openbsd", "openssh", "*", "*", "*", *shape]
+                got, expected = _in_range(m, s), _range_reference(version, update, shape)
+                outcomes.add(got)
+                if got != expected:
+                    wrong.append((version, update, shape, got))
+    assert wrong == []
+    assert outcomes == {True, False} and 0 < fast < len(versions) * len(updates)  # both paths ran
 
 
 def test_an_exact_criterion_with_any_update_covers_every_update() -> None:

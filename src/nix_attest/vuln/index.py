@@ -65,6 +65,42 @@ def products_of(record: Compact) -> set[str]:
     return set(vulnerable_matches(record))
 
 
+def _is_match(m: Any) -> bool:
+    """A CPE match as ``nvdfeed`` writes it: [vulnerable, part, vendor, product, version, update,
+    target_sw, start_incl, start_excl, end_incl, end_excl] (bounds a string or null)."""
+    return (
+        type(m) is list
+        and len(m) == 11
+        and all(type(x) is str for x in m[1:7])
+        and all(x is None or type(x) is str for x in m[7:])
+    )
+
+
+def _is_record(rec: Any) -> bool:
+    """A compact CVE record whose configurations and ratings have the shapes the matcher reads."""
+    if type(rec) is not dict or type(rec.get("id")) is not str:
+        return False
+    configs, ratings = rec.get("c") or [], rec.get("r") or []
+    if type(configs) is not list or type(ratings) is not list:
+        return False
+    for config in configs:
+        if not (type(config) is list and len(config) == 3 and type(config[2]) is list):
+            return False
+        for node in config[2]:
+            if not (type(node) is list and len(node) == 3 and type(node[2]) is list):
+                return False
+            if not all(_is_match(m) for m in node[2]):
+                return False
+    for r in ratings:  # [method, severity, score, vector, source]
+        if not (type(r) is list and len(r) == 5 and type(r[0]) is str):
+            return False
+        if not all(x is None or type(x) is str for x in (r[1], r[3], r[4])):
+            return False
+        if not (r[2] is None or type(r[2]) in (int, float)):
+            return False
+    return all(rec.get(k) is None or type(rec[k]) is str for k in ("d", "p", "m"))
+
+
 def _dumps(value: Any) -> bytes:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
 
@@ -197,9 +233,12 @@ class NvdIndex:
             start, end = self._product_base + where[0], self._product_base + where[0] + where[1]
             if not (where[0] >= 0 and where[1] >= 0 and end <= self._product_end):
                 raise ValueError(f"the entries of {product!r:.40} are out of bounds")
-            found = [(int(n), list(matches)) for n, matches in json.loads(self._map[start:end])]
-            if any(not 0 <= n < len(self) for n, _ in found):
+            found = [(int(n), matches) for n, matches in json.loads(self._map[start:end])]
+            count = len(self._offsets) - 1
+            if any(not 0 <= n < count for n, _ in found):
                 raise ValueError(f"the entries of {product!r:.40} name missing records")
+            if not all(type(ms) is list and all(_is_match(m) for m in ms) for _, ms in found):
+                raise ValueError(f"the entries of {product!r:.40} are not CPE matches")
         except (ValueError, TypeError, KeyError, IndexError) as exc:
             raise self._damaged(exc) from None
         self._entries[product] = found
@@ -218,7 +257,7 @@ class NvdIndex:
             if start > end:
                 raise ValueError(f"record {n} has a negative length")
             record = json.loads(self._map[start:end])
-            if not isinstance(record, dict) or not isinstance(record.get("id"), str):
+            if not _is_record(record):
                 raise ValueError(f"record {n} is not a CVE record")
         except ValueError as exc:
             raise self._damaged(exc) from None

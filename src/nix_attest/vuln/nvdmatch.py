@@ -113,6 +113,15 @@ def _in_range(m: list[Any], s: _Subject) -> bool:
             return True
         return update == ANY and s.base is not None and compare_release(s.base, exact) == 0
     start_incl, start_excl, end_incl, end_excl = m[7], m[8], m[9], m[10]
+    if s.base is None:  # the common case: one version string faces every bound
+        v = s.version
+        if start_incl and compare_release(v, start_incl) < 0:
+            return False
+        if start_excl and compare_release(v, start_excl) <= 0:
+            return False
+        if end_incl and compare_release(v, end_incl) > 0:
+            return False
+        return not (end_excl and compare_release(v, end_excl) >= 0)
     if start_incl and compare_release(_facing(s, start_incl), start_incl) < 0:
         return False
     if start_excl and compare_release(_facing(s, start_excl), start_excl) <= 0:
