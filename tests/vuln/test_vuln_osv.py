@@ -16,6 +16,7 @@ from helpers.vuln_servers import FakeNvd, FakeOsv, fake_nvd, fake_osv  # noqa: F
 
 from nix_attest.cli import main
 from nix_attest.errors import ExternalError, InputError
+from nix_attest.github import http
 from nix_attest.github.http import ServiceClient
 from nix_attest.vuln.kev import load_kev
 from nix_attest.vuln.model import Target
@@ -182,6 +183,42 @@ def test_a_source_that_drips_its_answer_is_cut_off_at_the_deadline() -> None:
             assert time.monotonic() - start < 2.5
         with ServiceClient(url, name="OSV", timeout=(1, 1)) as client:
             assert client.request("GET", "v1/vulns/X", max_bytes=1000) == b"x" * 60  # it does arrive
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+class _BusyThenDrip(_Drip):
+    """Answers 429 'retry after 0.4 s' to the first three requests, then drips like _Drip."""
+
+    busy = 0
+
+    def do_GET(self) -> None:
+        if _BusyThenDrip.busy < 3:
+            _BusyThenDrip.busy += 1
+            self.send_response(429)
+            self.send_header("Retry-After", "0.4")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        super().do_GET()
+
+
+def test_the_deadline_covers_rate_limit_waits_and_every_attempt(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The deadline is for the whole request: waits for a 429 and the answer after them share it (a
+    service answering 'busy' and then dripping does not get a fresh deadline per attempt), and a wait
+    that would end past it is not started."""
+    monkeypatch.setattr(http, "_sleep", time.sleep)  # the waits really pass here
+    _BusyThenDrip.busy = 0
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _BusyThenDrip)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        with ServiceClient(url, name="OSV", timeout=(1, 1), deadline=1.0) as client:
+            start = time.monotonic()
+            with pytest.raises(ExternalError, match=r"OSV GET .*: (no complete answer within 1 s|429)"):
+                client.request("GET", "v1/vulns/X", max_bytes=1000)
+            assert time.monotonic() - start < 1.5  # not 3 x 0.4 s of waits and then 1 s of dripping
     finally:
         server.shutdown()
         server.server_close()

@@ -395,9 +395,13 @@ class ServiceError(ExternalError):
 class ServiceClient:
     """The same discipline for public, token-less data services (NVD feeds, the OSV API, the CISA KEV
     catalog): one session, timeouts, retries of connection errors and 5xx with backoff, 429 waits
-    bounded by ``max_wait`` and ``rate_limit_retries``, responses bounded in size and each attempt's
-    answer in time (``deadline`` seconds: the read timeout bounds the wait for each byte, not for the
-    answer, which a slow server could drip for ever). ``retry_post``: the service's POSTs are queries
+    bounded by ``max_wait`` and ``rate_limit_retries``, responses bounded in size and in time
+    (``deadline`` seconds for the whole request, 429 waits and the body included: the read timeout
+    bounds the wait for each byte, not for the answer, which a slow server could drip for ever; a
+    wait that would end past the deadline is not started). Not covered by the deadline: the
+    adapter's own retries of connection errors and 5xx (each bounded by the timeouts, their backoff
+    by ``max_wait``) and the status line and headers (bounded by the read timeout per byte and
+    http.client's limits on header count and length). ``retry_post``: the service's POSTs are queries
     (OSV's querybatch) and may be retried like GETs."""
 
     def __init__(
@@ -445,6 +449,7 @@ class ServiceClient:
         parts = urlsplit(url)
         label = f"{self.name} {method} {parts.scheme}://{parts.netloc}{parts.path}"
         waits = 0
+        until = time.monotonic() + self.deadline  # one deadline for the answer, waits for a 429 included
         while True:
             try:
                 with self.session.request(
@@ -452,7 +457,7 @@ class ServiceClient:
                 ) as response:
                     if response.status_code == 429 and waits < self.rate_limit_retries:
                         wait = _retry_after(response.headers.get("Retry-After"))
-                        if wait <= self.max_wait:
+                        if wait <= self.max_wait and time.monotonic() + wait < until:
                             waits += 1
                             self._sleep(wait)
                             continue
@@ -461,7 +466,7 @@ class ServiceClient:
                             f"{label}: {response.status_code} {response.reason or 'error'}",
                             status=response.status_code,
                         )
-                    return self._body(response, label, max_bytes, time.monotonic() + self.deadline)
+                    return self._body(response, label, max_bytes, until)
             except requests.RequestException as exc:
                 raise ServiceError(f"{label}: {_exc_summary(exc)}") from None
 
