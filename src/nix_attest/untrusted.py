@@ -5,8 +5,11 @@ and our own readers all recurse)."""
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import re
+import stat
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -70,6 +73,52 @@ def loads_input_json(text: str | bytes, source: str) -> Any:
         return loads_json(text)
     except ValueError as exc:
         raise InputError(f"{source} is {json_problem(exc)}") from exc
+
+
+# --- files a pull request may have placed ---------------------------------------------------------
+
+MiB = 2**20
+MAX_POLICY_BYTES = 16 * MiB  # a policy (or a file it imports), a trusted root, a report to post
+MAX_SBOM_BYTES = 1024 * MiB  # an SBOM or a policy report (20,000 components: ~20 MB)
+
+
+class NotRegularFile(OSError):
+    """A device, FIFO, socket or directory where a file was expected."""
+
+
+class FileTooLarge(OSError):
+    """A file over the size limit for what it should be."""
+
+
+def read_input_bytes(path: str | os.PathLike[str], limit: int) -> bytes:
+    """The bytes of the regular file ``path`` (symbolic links followed), at most ``limit`` of them.
+
+    A policy, SBOM or bundle in a pull request's checkout can be a link to ``/dev/zero`` (reading never
+    ends) or a FIFO (opening it waits for a writer forever), or simply huge: these are an ``OSError``
+    with a readable ``strerror`` (:class:`NotRegularFile`, :class:`FileTooLarge`), like a missing file,
+    so every caller's existing "cannot read" message covers them."""
+    # O_NONBLOCK: opening a FIFO returns at once (and fstat then refuses it); O_NOCTTY: opening a terminal
+    # device does not make it ours. Neither changes how a regular file is read.
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise NotRegularFile(errno.EINVAL, "not a regular file (a device, FIFO or directory)")
+        too_large = FileTooLarge(errno.EFBIG, f"larger than {limit // MiB} MiB")
+        if info.st_size > limit:
+            raise too_large
+        with os.fdopen(fd, "rb", closefd=False) as f:
+            data = f.read(limit + 1)
+        if len(data) > limit:  # it grew while we read
+            raise too_large
+        return data
+    finally:
+        os.close(fd)
+
+
+def read_input_text(path: str | os.PathLike[str], limit: int) -> str:
+    """:func:`read_input_bytes` decoded as UTF-8 (``UnicodeDecodeError`` when it is not)."""
+    return read_input_bytes(path, limit).decode("utf-8")
 
 
 # --- text from a pull request's Nix metadata ---------------------------------------------------------

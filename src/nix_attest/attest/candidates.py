@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
-from ..untrusted import loads_json
+from ..untrusted import loads_json, read_input_bytes
 
 BUNDLE_SUFFIXES = (".json", ".jsonl", ".sigstore")
 MAX_BUNDLE_BYTES = 64 * 1024 * 1024  # GitHub refuses SBOM attestations over 16 MiB; headroom for JSON lines
@@ -92,7 +92,7 @@ class BundleDirectory:
             if f.stat().st_size > MAX_BUNDLE_BYTES:
                 self._too_large.append(str(f))
                 return
-            raw = f.read_bytes()
+            raw = read_input_bytes(f, MAX_BUNDLE_BYTES)
         except OSError as exc:
             raise InputError(f"cannot read {f}: {exc.strerror or exc}") from exc
         try:

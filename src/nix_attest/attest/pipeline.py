@@ -10,6 +10,7 @@ from pathlib import Path
 from ..errors import InputError, OutputError
 from ..github.http import GitHubClient
 from ..sbom.read import from_document, loads_document
+from ..untrusted import MAX_SBOM_BYTES, read_input_text
 from .github_env import github_context
 from .model import GitHubContext, SignedBundle
 from .provenance import provenance_statement
@@ -65,9 +66,10 @@ def prepare_statements(
     """Everything local, before anything is sent to Sigstore: read the SBOM, build the statements,
     make sure the bundles can be written."""
     try:
-        text = Path(sbom_path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot read SBOM {sbom_path}: {exc.strerror or exc}") from exc
+        text = read_input_text(sbom_path, MAX_SBOM_BYTES)
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        raise InputError(f"cannot read SBOM {sbom_path}: {reason}") from exc
     github = github_context(os.environ if env is None else env)
     statements = build_statements(
         text, source=str(sbom_path), provenance=provenance, subject_files=subject_files, github=github

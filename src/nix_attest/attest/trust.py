@@ -7,14 +7,13 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from sigstore.errors import Error as SigstoreError
 from sigstore.models import ClientTrustConfig, TrustedRoot
 
 from ..errors import ExternalError, InputError
-from ..untrusted import json_problem, loads_json
+from ..untrusted import MAX_POLICY_BYTES, json_problem, loads_json, read_input_text
 
 PRODUCTION_SEARCH = "https://search.sigstore.dev/?logIndex={index}"
 STAGING_SEARCH = "https://search.sigstage.dev/?logIndex={index}"
@@ -29,9 +28,10 @@ class SigningTrust:
 
 def _read_json(path: str, what: str) -> dict[str, Any]:
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot read {what} {path}: {exc.strerror or exc}") from exc
+        text = read_input_text(path, MAX_POLICY_BYTES)
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        raise InputError(f"cannot read {what} {path}: {reason}") from exc
     try:
         doc = loads_json(text)
     except ValueError as exc:

@@ -14,7 +14,6 @@ import hashlib
 import json
 import os
 from collections.abc import Callable, Mapping
-from pathlib import Path
 from typing import Any, TypedDict
 
 from pydantic import ValidationError
@@ -28,7 +27,8 @@ from sigstore_models.common.v1 import HashAlgorithm
 from ..errors import InputError, VerificationError
 from ..nix.store import nar_sha256_hex
 from ..sbom.read import from_document, load_document
-from ..untrusted import TooDeep, loads_json
+from ..untrusted import TooDeep, loads_json, read_input_bytes
+from .candidates import MAX_BUNDLE_BYTES
 from .digest import sha256_file
 from .identity import GitHubIdentityPolicy, IdentityMismatch
 from .legacy_bundle import needs_promise_verification, parse_promise_bundle
@@ -52,7 +52,7 @@ NarHasher = Callable[[str], str]
 def load_bundle(path: str | os.PathLike[str]) -> tuple[Bundle, dict[str, Any]]:
     """Parse a bundle file; a truncated, non-JSON or malformed bundle is a verification failure."""
     try:
-        raw = Path(path).read_bytes()
+        raw = read_input_bytes(path, MAX_BUNDLE_BYTES)
     except OSError as exc:
         raise InputError(f"cannot read bundle {path}: {exc.strerror or exc}") from exc
     return parse_bundle(raw, f"bundle {path}")

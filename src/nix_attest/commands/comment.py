@@ -24,6 +24,7 @@ from ..report.model import Counts, Links, ReportData
 from ..report.policyjson import load_policy_report
 from ..sbom.diff import diff_sboms
 from ..sbom.read import load_sbom, loads_sbom
+from ..untrusted import MAX_POLICY_BYTES, read_input_text
 
 if TYPE_CHECKING:
     from ..github.run_record import RunRecord
@@ -108,7 +109,7 @@ def run(args: argparse.Namespace) -> int:
     links = Links(run_url=ctx.run_url)
     if args.body_file:
         try:
-            body = Path(args.body_file).read_text(encoding="utf-8")
+            body = read_input_text(args.body_file, MAX_POLICY_BYTES)
         except OSError as exc:
             raise InputError(f"cannot read {args.body_file}: {exc.strerror or exc}") from exc
         except UnicodeDecodeError as exc:

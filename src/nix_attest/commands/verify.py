@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from ..attest.by_digest import DigestVerifier, Source, TargetResult
-from ..attest.candidates import BundleDirectory, Candidate, Lookup
+from ..attest.candidates import MAX_BUNDLE_BYTES, BundleDirectory, Candidate, Lookup
 from ..attest.github_lookup import AttestationScope, list_attestations
 from ..attest.model import (
     GITHUB_OIDC_ISSUER,
@@ -38,6 +38,7 @@ from ..nix.store import check_store_path
 from ..policy import Policy, PolicyReport, evaluate, load_policy, render_text
 from ..policy.render import counts
 from ..sbom.read import loads_sbom
+from ..untrusted import read_input_bytes
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -186,7 +187,10 @@ def _targets(args: argparse.Namespace) -> list[VerifyTarget]:
 
 def _source(args: argparse.Namespace) -> tuple[Source, GitHubClient | None]:
     if args.bundle:
-        raw = Path(args.bundle).read_bytes()  # load_bundle already read it: readable and valid
+        try:  # load_bundle already read it: readable and valid (unless it changed since)
+            raw = read_input_bytes(args.bundle, MAX_BUNDLE_BYTES)
+        except OSError as exc:
+            raise InputError(f"cannot read bundle {args.bundle}: {exc.strerror or exc}") from exc
         single = Lookup(f"bundle {args.bundle}", (Candidate(str(args.bundle), raw=raw),))
         return (lambda _digest: single), None
     if args.bundle_dir:

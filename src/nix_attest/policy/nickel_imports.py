@@ -14,10 +14,12 @@ would not run it either.
 from __future__ import annotations
 
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import PolicyFileError
+from ..untrusted import MAX_POLICY_BYTES, read_input_text
 
 # The token shapes of Nickel's lexer (core/src/parser/lexer.rs) that decide where code and strings are.
 _IDENT = re.compile(r"_*[a-zA-Z][_a-zA-Z0-9\-']*")
@@ -180,6 +182,18 @@ def _is_nickel(target: Path, fmt: str | None) -> bool:
     return target.suffix.lower() not in _DATA_SUFFIXES
 
 
+def _file_problem(target: Path) -> str | None:
+    try:
+        info = target.stat()
+    except OSError:
+        return "no such file in the directory"
+    if not stat.S_ISREG(info.st_mode):  # a FIFO or device would hang Nickel, a directory fail it
+        return "not a regular file"
+    if info.st_size > MAX_POLICY_BYTES:
+        return f"larger than {MAX_POLICY_BYTES // 2**20} MiB"
+    return None
+
+
 def check_imports(policy: str | Path) -> None:
     """Refuse (exit 2, naming file and line) a Nickel policy that imports anything outside its
     directory, anything hidden, or anything that cannot be checked; follows imported Nickel files."""
@@ -194,7 +208,7 @@ def check_imports(policy: str | Path) -> None:
             continue
         seen.add(real)
         try:
-            text = real.read_text(encoding="utf-8")
+            text = read_input_text(real, MAX_POLICY_BYTES)
         except (OSError, UnicodeDecodeError) as exc:
             raise PolicyFileError(f"{path}: cannot read: {exc}") from exc
         try:
@@ -211,8 +225,9 @@ def check_imports(policy: str | Path) -> None:
                 )
             if any(part.startswith(".") for part in target.relative_to(root).parts):
                 raise PolicyFileError(f"{where}: import {imp.target!r} names a hidden file or directory")
-            if not target.is_file():
-                raise PolicyFileError(f"{where}: import {imp.target!r}: no such file in the directory")
+            problem = _file_problem(target)
+            if problem:
+                raise PolicyFileError(f"{where}: import {imp.target!r}: {problem}")
             if target.suffix == ".nix":
                 raise PolicyFileError(f"{where}: import {imp.target!r}: Nix files cannot be imported")
             try:

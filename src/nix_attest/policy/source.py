@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 from ..errors import PolicyFileError
+from ..untrusted import MAX_POLICY_BYTES, read_input_text
 
 PathItem = str | int
 
@@ -137,11 +138,12 @@ def _children(node: yaml.Node) -> list[yaml.Node]:
 def read_yaml_policy(path: str | Path) -> PolicySource:
     name = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = read_input_text(path, MAX_POLICY_BYTES)
     except FileNotFoundError as exc:
         raise PolicyFileError(f"policy file not found: {name}") from exc
     except (OSError, UnicodeDecodeError) as exc:
-        raise PolicyFileError(f"cannot read policy file {name}: {exc}") from exc
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        raise PolicyFileError(f"cannot read policy file {name}: {reason}") from exc
     try:
         root = yaml.compose(text, Loader=_Loader)
         if root is not None:

@@ -7,7 +7,7 @@ from typing import Any, cast
 
 from ..errors import InputError
 from ..policy.model import FAIL_ON_LEVELS, SEVERITIES, ComponentRef, FailOn, PolicyReport, Severity, Violation
-from ..untrusted import json_problem, loads_json
+from ..untrusted import MAX_SBOM_BYTES, json_problem, loads_json, read_input_text
 
 
 def _str(value: Any) -> str | None:
@@ -16,7 +16,7 @@ def _str(value: Any) -> str | None:
 
 def load_policy_report(path: str | Path) -> PolicyReport:
     try:
-        doc = loads_json(Path(path).read_text(encoding="utf-8"))
+        doc = loads_json(read_input_text(path, MAX_SBOM_BYTES))
     except OSError as exc:
         raise InputError(f"cannot read policy report {path}: {exc.strerror or exc}") from exc
     except ValueError as exc:

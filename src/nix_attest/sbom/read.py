@@ -11,7 +11,7 @@ from typing import Any, cast
 
 from ..errors import InputError
 from ..nix.names import store_path_name
-from ..untrusted import json_problem, loads_json
+from ..untrusted import MAX_SBOM_BYTES, json_problem, loads_json, read_input_text
 from .model import (
     Acknowledgement,
     Closure,
@@ -45,7 +45,7 @@ def loads_sbom(text: str, *, source: str = "SBOM") -> Sbom:
 def load_document(path: str | Path) -> dict[str, Any]:
     """The CycloneDX JSON document in ``path`` as data (not yet schema-checked)."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = read_input_text(path, MAX_SBOM_BYTES)
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
         raise InputError(f"cannot read SBOM {path}: {reason}") from exc
