@@ -10,6 +10,9 @@
 #
 #   make mutation                              # every module below
 #   make mutation MODULES="fsutil github/limits"  # some of them
+#   MUTATION_KEEP=1 ...      keep each module's scratch copy (its path is printed) to re-run single
+#                            mutants after adding tests: cd <scratch> && mutmut run <mutant name>...
+#   MUTATION_CHILDREN=1 ...  mutants run in parallel (mutmut --max-children; default: all cores)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -24,7 +27,7 @@ declare -A TESTS=(
   [attest/identity]="$A/test_attest_identity_policy.py $A/test_attest_identity_claims.py \
 $A/test_attest_identity_input.py $A/test_attest_verify_policy.py $A/test_attest_public_vectors.py \
 $A/test_attest_vectors.py $A/test_attest_conformance.py"
-  [attest/verify]="$A/test_attest_public_vectors.py $A/test_attest_vectors.py \
+  [attest/verify]="$A/test_attest_verify_units.py $A/test_attest_public_vectors.py $A/test_attest_vectors.py \
 $A/test_attest_conformance.py $A/test_attest_legacy_bundle.py $A/test_attest_verify_policy.py \
 $A/test_attest_sign_verify.py $A/test_attest_no_nix.py"
   [attest/legacy_bundle]="$A/test_attest_legacy_bundle.py $A/test_attest_public_vectors.py \
@@ -62,7 +65,8 @@ for module in $MODULES; do
   name=${module//\//.}
   echo "== mutmut: src/nix_attest/$module.py (tests: $tests)"
   started=$(date +%s)
-  (cd "$scratch" && "$ROOT/.venv/bin/mutmut" run >"$OUT/$name.log" 2>&1) || true
+  (cd "$scratch" && "$ROOT/.venv/bin/mutmut" run ${MUTATION_CHILDREN:+--max-children "$MUTATION_CHILDREN"} \
+    >"$OUT/$name.log" 2>&1) || true
   (cd "$scratch" && "$ROOT/.venv/bin/mutmut" results --all true 2>/dev/null) >"$OUT/$name.results" || true
   total=$(grep -c ': ' "$OUT/$name.results" || true)
   killed=$(grep -cE ': (killed|timeout)$' "$OUT/$name.results" || true)  # a timeout: the tests hung
@@ -74,6 +78,6 @@ for module in $MODULES; do
   pct=$(( total > 0 ? 100 * killed / total : 0 ))
   line="$module: $killed of $total mutants killed or timed out ($pct %) in $(( $(date +%s) - started )) s"
   echo "$line" | tee -a "$OUT/summary.txt"
-  rm -rf "$scratch"
+  if [ -n "${MUTATION_KEEP:-}" ]; then echo "kept: $scratch"; else rm -rf "$scratch"; fi
 done
 echo "survivors: $OUT/<module>.txt; summary: $OUT/summary.txt"

@@ -206,3 +206,22 @@ def test_a_ref_with_an_at_sign() -> None:
 def test_an_owner_starting_with_x() -> None:
     cert = _cert_signed_by("Xen/widgets/.github/workflows/r.yml@v1", repository="Xen/widgets")
     assert check(cert, repository="Xen/widgets", workflow="Xen/widgets/.github/workflows/r.yml")
+
+
+def test_an_owner_of_a_nested_gitlab_project() -> None:
+    """A GitLab certificate names its project by URL (no GitHub repository claim); in a nested group
+    the owner is the top-level group, as for the signer workflow (``https://gitlab.com/OWNER/...``)."""
+    project = "https://gitlab.com/octo/sub/widgets"
+    cert = _bare_cert(
+        x509.UniformResourceIdentifier(f"{project}//.gitlab-ci.yml@refs/heads/main"),
+        e8=der_utf8("https://gitlab.com"),
+        e12=der_utf8(project),
+    )
+    assert (
+        check(cert, issuer="https://gitlab.com", owner="octo")[1]
+        == "repository octo/sub/widgets belongs to octo"
+    )
+    with pytest.raises(
+        IdentityMismatch, match=r"^repository is octo/sub/widgets, expected a repository of octo/sub$"
+    ):
+        check(cert, issuer="https://gitlab.com", owner="octo/sub")

@@ -10,9 +10,14 @@ from typing import Any
 
 import pytest
 from sigstore.models import InvalidBundle
+from sigstore_models.bundle.v1 import Bundle as InnerBundle
 from test_attest_conformance import CONFORMANCE, _cli, _one_error_line
 
-from nix_attest.attest.legacy_bundle import needs_promise_verification, parse_promise_bundle
+from nix_attest.attest.legacy_bundle import (
+    PromiseVerifiedLogEntry,
+    needs_promise_verification,
+    parse_promise_bundle,
+)
 
 GOOD = json.loads((CONFORMANCE / "a.txt.sigstore").read_text())
 
@@ -40,6 +45,7 @@ ENTRY = ("verificationMaterial", "tlogEntries", 0)
         (("verificationMaterial",), _DELETE),
         (("verificationMaterial",), "not a mapping"),
         (("verificationMaterial", "tlogEntries"), "not a list"),
+        (("verificationMaterial", "tlogEntries"), 5),  # not iterable: refused, not a TypeError
         (("verificationMaterial", "tlogEntries"), []),
         (ENTRY, "not a mapping"),
         ((*ENTRY, "inclusionProof"), _DELETE),
@@ -79,6 +85,17 @@ def test_parsing_does_not_touch_the_bundle_as_written() -> None:
         "checkpoint"
         not in json.loads(bundle.to_json())["verificationMaterial"]["tlogEntries"][0]["inclusionProof"]
     )
+
+
+@pytest.mark.parametrize("promise", [_DELETE, {"signedEntryTimestamp": ""}])
+def test_an_entry_verified_by_its_set_must_have_one(promise: Any) -> None:
+    """The promise path never takes such an entry (needs_promise_verification), and the entry type
+    refuses it too: a log entry verified by its signed entry timestamp without one would be unverified."""
+    doc = changed((*ENTRY, "inclusionPromise"), promise)
+    entry = InnerBundle.from_json(json.dumps(doc)).verification_material.tlog_entries[0]
+    with pytest.raises(InvalidBundle) as info:
+        PromiseVerifiedLogEntry(entry)
+    assert str(info.value) == "v0.1 entry without a checkpoint must contain an inclusion promise"
 
 
 def test_an_entry_without_integrated_time_fails_verification(
