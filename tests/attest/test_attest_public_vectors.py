@@ -46,7 +46,7 @@ def test_production_bundle_verifies_through_the_api() -> None:
         verification_root(str(ROOT)),
     )
     assert result.identity == IDENTITY and result.issuer == ISSUER
-    assert result.log_index == 2574120827
+    assert result.log_index == 2574120827 and result.bundle_path == str(BUNDLE)
     assert [(s.name, s.sha256) for s in result.subjects] == [("new_bundle.txt", DIGEST)]
     assert f"identity {IDENTITY}" in result.checks
 
