@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from helpers.github_server import BOT, Server, github  # noqa: F401  (fixture)
@@ -149,6 +150,9 @@ def test_the_trusted_side_scans_the_artifacts_components_and_ignores_the_forks_r
     assert "transmission is only a build tool here" in section
     assert "vulnerabilities.severity" in body and "**fail**" in body
     assert "scanned by this repository's workflow" in section
+    # samba's CVE-named patch is the artifact's word here: said, and the finding not hidden by it
+    assert "fixes its SBOM claims through patches named after CVEs: 1, not taken as fixes" in section
+    assert "CVE-2022-32746" in section and "fixed by the patch" not in section
     assert fake_osv.requests  # OSV was asked by the trusted side
 
 
@@ -177,3 +181,118 @@ def test_vulnerabilities_false_is_said(
     body = posted(github)
     assert "### Vulnerabilities\n\nnot scanned \\(vulnerabilities: false\\)" in body
     assert "waiver.unused" not in body  # its waiver cannot be judged without a scan
+
+
+def _rewrite(artifact: dict[str, bytes], change: Callable[[dict[str, Any]], None]) -> None:
+    """The fork edits the components of its sbom.cdx.json and of the VDR's SBOM alike."""
+    for name in ("sbom.cdx.json", "vulnerabilities.cdx.json"):
+        doc = json.loads(artifact[name])
+        for c in doc["components"]:
+            change(c)
+        artifact[name] = json.dumps(doc).encode()
+
+
+def _only(which: Callable[[dict[str, Any]], bool], change: Callable[[dict[str, Any]], None]) -> Any:
+    def apply(c: dict[str, Any]) -> None:
+        if which(c):
+            change(c)
+
+    return apply
+
+
+def _xz(c: dict[str, Any]) -> bool:
+    return bool(c["name"] == "xz")
+
+
+def _crate(c: dict[str, Any]) -> bool:
+    return str(c.get("purl", "")).startswith("pkg:cargo")
+
+
+def _claim_a_fix(c: dict[str, Any]) -> None:
+    """A patch that 'resolves' the backdoor, written into the artifact only (not in the flake)."""
+    c.setdefault("pedigree", {})["patches"] = [
+        {
+            "type": "unofficial",
+            "diff": {"url": "CVE-2024-3094.patch"},
+            "resolves": [{"type": "security", "id": "CVE-2024-3094", "name": "CVE-2024-3094"}],
+        }
+    ]
+
+
+def _drop_identifiers(c: dict[str, Any]) -> None:
+    """No CPE, no purl, no nix-attest:cpe properties: nothing for the scanner to match on."""
+    c.pop("cpe", None)
+    c.pop("purl", None)
+    c["properties"] = [p for p in c.get("properties", []) if not p["name"].startswith("nix-attest:cpe")]
+
+
+def _other_vendor(c: dict[str, Any]) -> None:
+    """A CPE naming a vendor no advisory names, claimed to come from the package's meta."""
+    c["cpe"] = "cpe:2.3:a:nobody:xz:5.6.1:*:*:*:*:*:*:*"
+    c["properties"] = [p for p in c.get("properties", []) if not p["name"].startswith("nix-attest:cpe")]
+    c["properties"].append({"name": "nix-attest:cpe:source", "value": "meta"})
+
+
+@pytest.mark.parametrize(
+    ("which", "hide", "hidden"),
+    [
+        pytest.param(_xz, _claim_a_fix, "CVE-2024-3094", id="a patch claiming to resolve it"),
+        pytest.param(_xz, _drop_identifiers, "CVE-2024-3094", id="identifiers removed"),
+        pytest.param(_xz, _other_vendor, "CVE-2024-3094", id="a CPE of another vendor"),
+        pytest.param(_crate, _drop_identifiers, "GHSA-m5pq-gvj9-9vr8", id="a vendored crate's purl removed"),
+    ],
+)
+def test_identifiers_the_fork_wrote_cannot_hide_a_finding(
+    trusted: Path,
+    github: Server,  # noqa: F811
+    fake_nvd: FakeNvd,  # noqa: F811
+    fake_osv: FakeOsv,  # noqa: F811
+    artifact: dict[str, bytes],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    which: Callable[[dict[str, Any]], bool],
+    hide: Callable[[dict[str, Any]], None],
+    hidden: str,
+) -> None:
+    """The artifact's SBOMs are the fork's account of its components: a fork can edit them without
+    touching its flake (the diff a reviewer reads). The trusted side identifies each component itself
+    (the curated map and the name, besides any CPE the SBOM gives) and takes no patch in them as a
+    fix, so the backdoored xz stays an active, critical finding and the base policy fails."""
+    _rewrite(artifact, _only(which, hide))
+    github.state.artifacts.clear()  # the fork's edited artifact instead of the honest one
+    github.state.add_artifact("o/r", RUN_ID, "nix-attest-attest", artifact)
+    cache = tmp_path / "trusted-cache"
+    assert main(["vulndb", "update", "--cache-dir", str(cache), "--nvd-url", fake_nvd.url]) == 0
+    code = comment(trusted, "--nvd-cache", str(cache), "--nvd-url", fake_nvd.url, "--osv-url", fake_osv.url)
+    assert code == 0, capsys.readouterr().err
+    body = posted(github)
+    section = body[body.index("### Vulnerabilities") :]
+    assert hidden in section
+    assert "fixed by the patch CVE-2024-3094" not in section
+    assert "**fail**" in body  # the backdoor is active and critical: the base policy fails
+
+
+def test_run_json_carries_no_vulnerability_data_and_none_is_taken_from_it(
+    trusted: Path,
+    github: Server,  # noqa: F811
+    fake_nvd: FakeNvd,  # noqa: F811
+    fake_osv: FakeOsv,  # noqa: F811
+    artifact: dict[str, bytes],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """run.json is the run's name for its comment and its PR claim, nothing more: what `run` writes has
+    no vulnerability field, and one a fork adds (a clean summary, a verdict) changes nothing."""
+    record = json.loads(artifact["run.json"])
+    assert set(record) == {"format", "installable", "comment_key", "label", "pull_request"}
+    record |= {"vulnerabilities": {"active": 0, "findings": []}, "verdict": "pass", "summary": "all clear"}
+    artifact["run.json"] = json.dumps(record).encode()
+    github.state.artifacts.clear()
+    github.state.add_artifact("o/r", RUN_ID, "nix-attest-attest", artifact)
+    cache = tmp_path / "trusted-cache"
+    assert main(["vulndb", "update", "--cache-dir", str(cache), "--nvd-url", fake_nvd.url]) == 0
+    code = comment(trusted, "--nvd-cache", str(cache), "--nvd-url", fake_nvd.url, "--osv-url", fake_osv.url)
+    assert code == 0, capsys.readouterr().err
+    body = posted(github)
+    assert "CVE-2024-3094" in body[body.index("### Vulnerabilities") :]
+    assert "**fail**" in body and "all clear" not in body

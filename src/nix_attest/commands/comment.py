@@ -259,8 +259,9 @@ def _vuln_settings(args: argparse.Namespace) -> VulnSettings:
 def _vulnerabilities(
     files: dict[str, bytes], sbom: Sbom, policy: Policy | None, settings: VulnSettings, source: str
 ) -> VulnReport:
-    """The artifact's components scanned here. Its SBOMs are data the fork wrote (as its flake is:
-    a fork can name patches after CVEs either way); its vulnerability results are not read at all."""
+    """The artifact's components scanned here. Its SBOMs are the fork's account of its components:
+    their identifiers only add to what this side derives itself, their patches fix nothing here
+    (``targets.untrusted_target``); its vulnerability results are not read at all."""
     from ..sbom.merge import merge_closures
     from ..sbom.read import from_document, loads_document
     from ..vuln.model import VulnReport
@@ -283,17 +284,24 @@ def _vulnerabilities(
         with opened_index(settings, notes) as index:
             if index is None:
                 return not_scanned(settings)
-            result = scan_sbom(scanned, index, settings, policy, _today(), notes)
+            result = scan_sbom(scanned, index, settings, policy, _today(), notes, untrusted=True)
     except NixAttestError as err:
         actions.warning(f"{source}: vulnerability scan skipped: {err}")
         return VulnReport(None, f"not scanned: {err}")
     for note in result.notes:
         actions.warning(f"{source}: vulnerabilities: {note}")
+    claims = sum(len(p.resolves) for c in (scanned.root, *scanned.components) for p in c.patches)
+    patched = (
+        f"; fixes its SBOM claims through patches named after CVEs: {claims}, not taken as fixes "
+        "here, being the artifact's word alone, so those findings show as active"
+        if claims
+        else ""
+    )
     return VulnReport(
         result,
         note=f"scanned by this repository's workflow with its own database: {coverage} as the pull "
-        "request's artifact lists them (its own results are not used); new and fixed are not told "
-        "apart here",
+        "request's artifact lists them, each also identified here by name and version (its own "
+        f"results are not used){patched}; new and fixed are not told apart here",
     )
 
 

@@ -24,7 +24,7 @@ from ..nix.names import parse_package_name, store_path_name
 from ..nix.pathinfo import PathInfo
 from ..nix.runner import Nix
 from ..untrusted import any_url, one_line
-from ..vuln.identify import choose_cpe, cve_ids, purl_from_git, purl_from_url
+from ..vuln.identify import choose_cpe, cve_ids, ecosystem_purl
 from .filehash import file_hashes
 from .licenses import combine, make_license
 from .model import (
@@ -351,7 +351,7 @@ class _Assembler:
             parts=m.cpe_parts if m else (None, None, None),
             is_source=fixed is not None,
         )
-        ecosystem = _ecosystem_purl(fixed) if fixed else None
+        ecosystem = ecosystem_purl(fixed.urls, fixed.rev) if fixed else None
         hashes = _hashes(ref if info is not None else None, fixed)
         return Component(
             ref=ref,
@@ -510,15 +510,6 @@ class _Assembler:
             tuple(components[k] for k in sorted(components)),
             dict(sorted(deps.items())),
         )
-
-
-def _ecosystem_purl(fixed: FixedOutput) -> str | None:
-    """The package URL a vendored dependency's download names (crates.io, npm, PyPI, Go, GitHub)."""
-    for url in fixed.urls:
-        purl = purl_from_url(url) or purl_from_git(url, fixed.rev)
-        if purl:
-            return purl
-    return None
 
 
 def _consumers(d: Derivation) -> set[str]:

@@ -182,6 +182,15 @@ def _pypi_file(file: str) -> str | None:
     return _purl("pypi", _pypi_name(name), version) if sep and version[:1].isdigit() else None
 
 
+def ecosystem_purl(urls: Iterable[str], rev: str | None) -> str | None:
+    """The package URL a vendored dependency's download names (crates.io, npm, PyPI, Go, GitHub)."""
+    for url in urls:
+        purl = purl_from_url(url) or purl_from_git(url, rev)
+        if purl:
+            return purl
+    return None
+
+
 def purl_from_git(url: str, rev: str | None) -> str | None:
     """A git checkout of a GitHub repository at a commit or tag (fetchgit / fetchFromGitHub with git)."""
     if not rev:

@@ -94,10 +94,14 @@ def scan_sbom(
     policy: Policy | None,
     today: dt.date,
     notes: Sequence[str],
+    *,
+    untrusted: bool = False,
 ) -> ScanResult:
+    """Scan ``sbom``; ``untrusted``: a fork wrote it (identifiers only added, its patches no fixes)."""
     with ExitStack() as stack:
         sources = _sources(index, sbom.meta.system, stack, settings.osv_url)
-        result = scan(targets(sbom), sources, known_exploited=settings.known_exploited(), notes=notes)
+        found = targets(sbom, untrusted=untrusted)
+        result = scan(found, sources, known_exploited=settings.known_exploited(), notes=notes)
     if policy is not None:
         findings, waiver_notes = apply_vex_waivers(result.findings, policy.waivers, today)
         result = replace(result, findings=tuple(findings), notes=(*result.notes, *waiver_notes))

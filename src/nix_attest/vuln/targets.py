@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import cast
 
 from ..sbom.model import Component, Sbom
 from .cpe import parse_cpe
-from .identify import candidate_source
+from .identify import candidate_source, choose_cpe, ecosystem_purl
 from .model import CpeId, CpeSource, Target
 
 # purl types OSV answers for (its ecosystems), and GitHub sources (queried by commit or tag)
@@ -50,12 +51,34 @@ def target(c: Component) -> Target:
     )
 
 
-def targets(sbom: Sbom) -> list[Target]:
-    """The root and every component, once each."""
+def untrusted_target(c: Component) -> Target:
+    """A component of an SBOM a pull request from a fork wrote (the fork-safe comment): what it
+    says about identifiers can only add to what is matched, never take away. The trusted side
+    identifies the component itself from its name and version (the curated map, else the name as
+    product), besides the CPEs the SBOM gives (a fork can drop or change those); the ecosystem purl
+    is derived again from the source's download URL; and no patch in it counts as a fix (a fork can
+    write ``pedigree.patches[].resolves`` into its artifact without a patch in its flake)."""
+    given = target(c)
+    cpes = list(given.cpes)
+    own = choose_cpe(c.name, c.version, is_source=c.fixed_output is not None)
+    if own is not None:
+        for text in (own.cpe, *own.candidates):
+            if all(x.cpe != text for x in cpes):
+                cpes.append(CpeId(text, own.source))
+    purls = list(given.purls)
+    derived = ecosystem_purl(c.fixed_output.urls, c.fixed_output.rev) if c.fixed_output else None
+    if derived and derived not in purls:
+        purls.append(derived)
+    return replace(given, cpes=tuple(cpes), purls=tuple(purls), resolved=())
+
+
+def targets(sbom: Sbom, *, untrusted: bool = False) -> list[Target]:
+    """The root and every component, once each (``untrusted``: see :func:`untrusted_target`)."""
+    make = untrusted_target if untrusted else target
     seen: set[str] = set()
     out = []
     for c in (sbom.root, *sbom.components):
         if c.ref not in seen:
             seen.add(c.ref)
-            out.append(target(c))
+            out.append(make(c))
     return out
