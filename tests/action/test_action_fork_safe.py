@@ -30,6 +30,32 @@ def test_pr_check_does_not_comment_on_fork_pull_requests() -> None:
     )
 
 
+def test_the_examples_scan_for_vulnerabilities_with_one_shared_nvd_cache() -> None:
+    """pr-check.yml scans with the NVD database kept in nvd-cache, and the fork-safe workflow restores
+    the same entry on the trusted side: actions/cache matches an entry by key and path, so both
+    must name the same directory, and neither may turn the cache off (cache: auto, the default)."""
+    check = yaml.safe_load((EXAMPLES / "pr-check.yml").read_text())
+    (scan,) = [
+        s for s in check["jobs"]["attest"]["steps"] if str(s.get("uses", "")).startswith("nix-attest/")
+    ]
+    fork = yaml.safe_load((EXAMPLES / "fork-safe-comment.yml").read_text())
+    comment = fork["jobs"]["comment"]["steps"][-1]
+    assert scan["with"]["vulnerabilities"] is True and comment["with"]["vulnerabilities"] is True
+    assert (
+        scan["with"]["nvd-cache"]
+        == comment["with"]["nvd-cache"]
+        == "${{ runner.tool_cache }}/nix-attest-vulndb"
+    )
+    assert "cache" not in scan["with"] and "cache" not in comment["with"]
+    # and that path is the actions' default, so uses that leave nvd-cache out share the entry too
+    for action in (REPO_ROOT / "action.yml", REPO_ROOT / "actions" / "comment" / "action.yml"):
+        text = action.read_text()
+        assert (
+            "${NVD_CACHE:-$TOOL_CACHE/nix-attest-vulndb}" in text
+            and "TOOL_CACHE: ${{ runner.tool_cache }}" in text
+        )
+
+
 def test_the_fork_safe_workflow_only_reads_data_for_fork_pull_requests() -> None:
     doc = yaml.safe_load((EXAMPLES / "fork-safe-comment.yml").read_text())
     assert doc[True]["workflow_run"]["types"] == ["completed"]  # YAML reads the key `on` as True
@@ -45,6 +71,7 @@ def test_the_fork_safe_workflow_only_reads_data_for_fork_pull_requests() -> None
         "workflow-run": True,
         "policy": "nix-attest.policy.yaml",
         "vulnerabilities": True,
+        "nvd-cache": "${{ runner.tool_cache }}/nix-attest-vulndb",
     }
     text = (EXAMPLES / "fork-safe-comment.yml").read_text()
     assert "report.md" not in "".join(line for line in text.splitlines() if not line.startswith("#"))
