@@ -205,6 +205,7 @@ INCLUDED = "transparency log inclusion (log index"
         ({"logIndex": "x", "integratedTime": "soon"}, None, None, "signed time"),
         ({"logIndex": None, "integratedTime": None}, None, None, "signed time"),
         ({"integratedTime": "-5"}, None, None, "signed time"),
+        ({"integratedTime": "1"}, None, 1, "signed time"),
     ],
 )  # fmt: skip
 def test_log_index_and_integrated_time_from_the_entry(
@@ -213,6 +214,20 @@ def test_log_index_and_integrated_time_from_the_entry(
     fake.payload = (INTOTO_PAYLOAD_TYPE, _statement(("/nix/store/x-app", NAR)))
     got = _verify(VerifyTarget(store_path="/nix/store/x-app"), _doc(entry=entry))
     assert (got.log_index, got.integrated_time, got.checks[2]) == (index, when, check)
+
+
+def test_a_v01_entry_verified_by_its_promise_says_so(fake: type[FakeVerifier]) -> None:
+    fake.payload = (INTOTO_PAYLOAD_TYPE, _statement(("/nix/store/x-app", NAR)))
+    entry = {
+        "logIndex": "9",
+        "inclusionProof": {"logIndex": "9"},
+        "inclusionPromise": {"signedEntryTimestamp": "c2V0"},
+    }
+    got = _verify(VerifyTarget(store_path="/nix/store/x-app"), _doc(V01, entry=entry))
+    assert got.checks[2] == (
+        "transparency log entry (log index 9) verified by its signed entry timestamp (SET), no checkpointed "
+        "inclusion proof (bundle v0.1; the proof's Merkle path to its unsigned root hash was recomputed)"
+    )
 
 
 @pytest.mark.parametrize("material", [{}, {"tlogEntries": []}, {"tlogEntries": None}])
@@ -254,6 +269,8 @@ def test_subjects_named_in_a_failure_are_cut_after_four(fake: type[FakeVerifier]
         "attestation (subjects: s1=111111111111…, s2=222222222222…, s3=333333333333…, s4=444444444444… "
         "and 2 more)"
     )
+    fake.payload = (INTOTO_PAYLOAD_TYPE, _statement(*subjects[:5]))
+    assert _fails(VerifyTarget(store_path="/nix/store/x-app")).endswith("s4=444444444444… and 1 more)")
     fake.payload = (INTOTO_PAYLOAD_TYPE, _statement(*subjects[:4]))
     assert _fails(VerifyTarget(store_path="/nix/store/x-app")).endswith(
         "(subjects: s1=111111111111…, s2=222222222222…, s3=333333333333…, s4=444444444444…)"
@@ -445,7 +462,8 @@ def test_a_message_digest_that_is_not_base64_names_no_digest(
     f = tmp_path / "release.tar.gz"
     f.write_bytes(b"release")
     fake.error = SigstoreVerificationError("Bundle message digest mismatch")
-    for digest in ("not base64!", 5, "a" * 63):
+    ours = base64.b64encode(hashlib.sha256(b"release").digest()).decode()
+    for digest in ("not base64!", 5, "a" * 63, f"{ours[:8]}!{ours[8:]}"):  # the last: ours, with junk
         doc = _message_doc(None)
         doc["messageSignature"]["messageDigest"]["digest"] = digest
         assert _fails(VerifyTarget(file_path=str(f)), doc).startswith("subject check failed: ")

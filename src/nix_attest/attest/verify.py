@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import json
 import os
 from collections.abc import Callable, Mapping
@@ -310,7 +309,3 @@ def _log_index(doc: Mapping[str, Any]) -> int | None:
         return int(entries[0]["logIndex"]) if entries else None
     except (KeyError, TypeError, ValueError):
         return None
-
-
-def sha256_hex(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
