@@ -65,6 +65,11 @@ class NixBuildError(NixError):
     """A build failed."""
 
 
+class EvalBudgetExceeded(UsageError):
+    """Evaluating the installable (pull-request Nix code) took longer or more memory than its budget:
+    the input's doing, like a policy over its CEL or Nickel budget (exit 2)."""
+
+
 class InvalidStorePath(UsageError):
     """A store path is not valid in the local store (exit 2)."""
 

@@ -82,13 +82,19 @@ def test_action_end_to_end(
     seen = tmp_path / "nix-env.log"
     wrapper = tmp_path / "wrap" / "nix"
     wrapper.parent.mkdir()
-    wrapper.write_text(f'#!/bin/sh\nenv >> {seen}\nexec {shutil.which("nix")} "$@"\n')
+    # ... and its address-space limit: the eval-memory input, or the job's NIX_ATTEST_EVAL_MEMORY
+    wrapper.write_text(
+        f'#!/bin/sh\nenv >> {seen}\necho "ulimit-v=$(ulimit -v)" >> {seen}\nexec {shutil.which("nix")} "$@"\n'
+    )
     wrapper.chmod(0o755)
     env = env_for(tmp_path, github, base, path=f"{wrapper.parent}:{os.environ['PATH']}")
     secrets = {"MY_DEPLOY_KEY": "deploy-key-value", "JOB_LEVEL_THING": "job-level-value"}
-    env.update(secrets, NIX_ATTEST_SCRUB_ENV="JOB_LEVEL_*")
-    result = run(action_dir, ws, tmp_path, env, "run1", **{"scrub-env": "MY_DEPLOY_*, OTHER"})
+    env.update(secrets, NIX_ATTEST_SCRUB_ENV="JOB_LEVEL_*", NIX_ATTEST_EVAL_MEMORY="3 GiB")
+    inputs = {"scrub-env": "MY_DEPLOY_*, OTHER", "eval-seconds": "300"}
+    result = run(action_dir, ws, tmp_path, env, "run1", **inputs)
     logged = seen.read_text()
+    assert "NIX_ATTEST_EVAL_SECONDS=300\n" in logged and "ulimit-v=3145728\n" in logged  # 3 GiB in KiB
+    assert "ulimit-v=unlimited\n" in logged  # the build is not bounded
     assert "GITHUB_REPOSITORY=o/r" in logged
     for value in (*secrets.values(), TOKEN):
         assert value not in logged

@@ -4,9 +4,11 @@ commands, streaming progress, and turning Nix's errors into nix-attest errors.""
 from __future__ import annotations
 
 import codecs
+import contextlib
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -18,6 +20,7 @@ from typing import TextIO
 from ..ansi import strip_ansi
 from ..childenv import child_env
 from ..errors import (
+    EvalBudgetExceeded,
     InvalidStorePath,
     NixAttestError,
     NixBuildError,
@@ -28,8 +31,10 @@ from ..errors import (
     UsageError,
 )
 from ..logsafe import raw
+from ..sandbox import limit_address_space
 from ..untrusted import loads_json
 from . import confine
+from .budget import EvalBudget, eval_budget
 from .installable import Installable
 
 INSTALL_HINT = (
@@ -97,6 +102,7 @@ class Nix:
     quiet: bool = False
     extra_args: Sequence[str] = ()
     progress_stream: TextIO | None = field(default=None, repr=False)
+    budget: EvalBudget = field(default_factory=eval_budget)  # of every quick command (see .budget)
 
     def __post_init__(self) -> None:
         found = self.binary or shutil.which("nix")
@@ -148,8 +154,10 @@ class Nix:
     def run(
         self, args: Sequence[str], *, what: str, installable: str | None = None, timeout: float | None = None
     ) -> str:
-        """Run a quick nix command and return stdout; stderr is kept for error messages. With
-        ``timeout`` (seconds) a command still running then is killed and is a :class:`NixError`."""
+        """Run a quick nix command (evaluation, derivation show, flake metadata, path-info) within
+        :attr:`budget` and return stdout; stderr is kept for error messages. Over the budget is an
+        :class:`EvalBudgetExceeded` (exit 2). With a shorter ``timeout`` (seconds) a command still
+        running then is killed and is a :class:`NixError`."""
         proc = self._exec(self.command(args), what=what, installable=installable, timeout=timeout)
         return proc.stdout
 
@@ -195,17 +203,65 @@ class Nix:
     def _exec(
         self, cmd: Sequence[str], *, what: str, installable: str | None = None, timeout: float | None = None
     ) -> subprocess.CompletedProcess[str]:
+        """Run ``cmd`` within :attr:`budget` (``timeout``, when shorter, is the caller's own limit: a
+        :class:`NixError`)."""
+        budget = self.budget
+        ours = timeout is None or (budget.seconds is not None and budget.seconds < timeout)
+        seconds = budget.seconds if ours else timeout
+        memory = budget.memory
         try:
-            proc = subprocess.run(
-                list(cmd), capture_output=True, text=True, check=False, env=_env(), timeout=timeout
+            proc = subprocess.Popen(
+                list(cmd),
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                env=_env(),
+                preexec_fn=None if memory is None else lambda: limit_address_space(memory),
             )
         except FileNotFoundError as exc:
             raise NixNotFound("nix is not installed or not on PATH", hint=INSTALL_HINT) from exc
-        except subprocess.TimeoutExpired as exc:  # subprocess.run has killed it
-            raise NixError(f"{what} took longer than {timeout:g} s") from exc
+        subject = f" of {installable!r}" if installable else ""
+        try:
+            stdout, stderr = proc.communicate(timeout=seconds)
+        except subprocess.TimeoutExpired:
+            _kill(proc)
+            if ours:
+                raise EvalBudgetExceeded(f"{what}{subject} {budget.over_time()}") from None
+            raise NixError(f"{what} took longer than {seconds:g} s") from None
+        except BaseException:  # Ctrl-C: Nix may not stop by itself
+            _kill(proc)
+            raise
         if proc.returncode != 0:
-            raise _classify(what, proc.stderr, installable, build=False)
-        return proc
+            how = _out_of_memory(proc.returncode, stderr) if memory is not None else None
+            if how:
+                raise EvalBudgetExceeded(f"{what}{subject} {budget.over_memory(how)}")
+            raise _classify(what, stderr, installable, build=False)
+        return subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
+
+
+def _out_of_memory(code: int, stderr: str) -> str | None:
+    """How a Nix that ran under an address-space limit died of it, if it did: Boehm GC's ``error: out
+    of memory``, a C++ ``std::bad_alloc``, or a signal (an allocation failing where Nix cannot say so)."""
+    if code < 0:
+        try:
+            return f"signal {signal.Signals(-code).name}"
+        except ValueError:
+            return f"signal {-code}"
+    if "error: out of memory" in stderr or "std::bad_alloc" in stderr:
+        return "out of memory"
+    return None
+
+
+def _kill(proc: subprocess.Popen[str]) -> None:
+    """Kill Nix (``SIGKILL``: it ignores ``SIGTERM`` while it evaluates) and reap it. Our ends of its
+    pipes are closed rather than read to the end: a git or ssh Nix started may still hold them. Nix
+    stays in our process group, so a cancelled job's signal reaches it and what it started."""
+    with contextlib.suppress(ProcessLookupError):
+        proc.kill()
+    for pipe in (proc.stdout, proc.stderr):
+        if pipe is not None:
+            pipe.close()
+    proc.wait()
 
 
 def _env() -> dict[str, str]:

@@ -10,9 +10,7 @@ from typing import Any
 
 from ..errors import PolicyFileError
 from ..sandbox import BudgetExceeded, Limits
-
-GiB = 2**30
-MiB = 2**20
+from ..sizes import GiB, MiB, describe_size
 
 DEFAULT_SECONDS = {"cel": 10.0, "nickel": 20.0}
 DEFAULT_MEMORY = 1 * GiB
@@ -38,13 +36,6 @@ class Budgets:
 
 
 DEFAULT_BUDGETS = Budgets()
-
-
-def describe_size(n: int) -> str:
-    for unit, size in (("GiB", GiB), ("MiB", MiB)):
-        if n >= size and n % size == 0:
-            return f"{n // size} {unit}"
-    return f"{n} bytes"
 
 
 def overrun(engine: str, exc: BudgetExceeded, limits: Limits) -> str:

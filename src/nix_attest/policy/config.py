@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -14,6 +13,7 @@ from typing import Any, Literal, cast
 import jsonschema_rs
 
 from ..errors import PolicyFileError
+from ..sizes import parse_size
 from .budgets import DEFAULT_BUDGETS, Budgets, read_budgets
 from .cel_rules import CelCompileError, CelRule, Per, Scope, compile_rule
 from .model import FailOn, Severity
@@ -146,20 +146,6 @@ def validate_document(data: Any, error_at: ErrorAt) -> None:
     elif kind in ("OneOfNotValid", "OneOfMultipleValid") and path[:1] == ["waivers"] and len(path) == 2:
         message = "a waiver names either a rule or a vulnerability (exactly one of them)"
     raise error_at(path, message if len(message) <= 200 else message[:197] + "...")
-
-
-_SIZE = re.compile(r"^([0-9]+(?:\.[0-9]+)?)\s*([KMGT]i?B|B)$")
-_UNITS = {"B": 1, "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12}
-_UNITS.update({"KiB": 2**10, "MiB": 2**20, "GiB": 2**30, "TiB": 2**40})
-
-
-def parse_size(value: int | str) -> int:
-    if isinstance(value, int):
-        return value
-    m = _SIZE.match(value.strip())
-    if m is None:
-        raise ValueError(f"bad size {value!r}")
-    return int(float(m.group(1)) * _UNITS[m.group(2)])
 
 
 def _package_deny(item: str | Mapping[str, Any]) -> PackageDeny:
