@@ -117,3 +117,23 @@ def test_bare_urls_in_pr_text_are_not_links() -> None:
         assert not re.search(r"(?i)https?://|www\.", rendered), rendered
         assert rendered.replace(md.ZWJ, "").replace("\\", "") == hostile
     assert md.link("homepage", "https://example.org/x") == "[homepage](https://example.org/x)"
+
+
+def test_dollar_signs_in_pr_text_cannot_open_math() -> None:
+    """GitHub renders ``$…$`` and ``$$…$$`` in a comment with MathJax: a component named
+    ``$\\color{green}\\text{policy pass}$`` would draw its own verdict in green, ``\\rule`` a box over
+    the table. In PR text a dollar is a character reference (shown as ``$``, opening nothing)."""
+    hostile = ("$\\color{green}\\text{policy pass}$", "$$\\rule{900px}{900px}$$", "costs $5 and $6")
+    for value in hostile:
+        rendered = md.text(value)
+        assert "$" not in rendered and rendered.count("&#36;") == value.count("$"), rendered
+    data = ReportData(
+        installable=hostile[0],
+        verdict="fail",
+        policy=report(*(violation("r", "error", name, f"{name} is banned") for name in hostile)),
+        problems=hostile,
+    )
+    for body in (render_comment(data, MARK), render_summary(data)):
+        outside_code = re.sub(r"`[^`]*`", "", body)  # in a code span a dollar is a dollar
+        assert "$" not in outside_code, body
+        assert "&#36;\\\\color" in body  # still shown, with its Markdown escapes

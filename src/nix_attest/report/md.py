@@ -19,6 +19,11 @@ _COMMENT_OPEN = "<!--"
 _CHAR_REFERENCE = re.compile(r"&(?=#[xX][0-9A-Fa-f]|commat;|num;)")
 # bare URLs that GitHub would link (GFM autolinks): from PR data they stay text
 _AUTOLINK = re.compile(r"\b(https?|ftp)(?=://)|\b(www)(?=\.)", re.IGNORECASE)
+# GitHub renders $…$ and $$…$$ with MathJax (coloured or huge text, boxes: a verdict of the PR's own
+# drawing); a backslash does not reliably stop it, so in PR text a dollar is the character reference
+# &#36; (shown as "$", no delimiter to the Markdown parser). Added last: the reference rule and the
+# escapes above would break it.
+_DOLLAR = "&#36;"
 # Characters that change how text around them looks without being seen: bidirectional overrides and
 # isolates (a name shown reversed, "Trojan Source") and C0/C1 controls (ANSI escapes, backspace).
 # From PR data they become a visible U+FFFD. Tab, newline and carriage return stay (documents).
@@ -40,7 +45,7 @@ def inert(value: str) -> str:
 
 def text(value: str | None, limit: int = 300) -> str:
     """Inline text safe in Markdown and HTML: no tags, no emphasis, no links (bare URLs included), no
-    table breaks."""
+    math, no table breaks."""
     if value is None:
         return ""
     flat = " ".join(value.split())
@@ -48,7 +53,7 @@ def text(value: str | None, limit: int = 300) -> str:
         flat = flat[: limit - 1] + "…"
     flat = inert(flat).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     flat = _AUTOLINK.sub(lambda m: m.group() + ZWJ, flat)
-    return _SPECIAL.sub(r"\\\1", flat)
+    return _SPECIAL.sub(r"\\\1", flat).replace("$", _DOLLAR)
 
 
 def code(value: str | None, limit: int = 200) -> str:
