@@ -23,6 +23,10 @@ ROOT=$(pwd)
 # tests, pre-signed bundles and the public test vectors; the local Sigstore stack only where a test
 # signs), not whole directories. Measured per mutant in docs/testing.md.
 A=tests/attest
+# generate: the record-level unit tests, the faked current Nix and one real-Nix flake with input
+# sources; SBOM_GENERATE_FULL=1 runs all of tests/core instead (real Nix for every mutant: hours here)
+GENERATE_TESTS="tests/core/test_generate_units.py tests/core/test_nix_versions.py tests/core/test_input_sources.py"
+if [ -n "${SBOM_GENERATE_FULL:-}" ]; then GENERATE_TESTS="tests/core --ignore=tests/core/test_sbom_spdx.py"; fi
 declare -A TESTS=(
   [attest/identity]="$A/test_attest_identity_policy.py $A/test_attest_identity_claims.py \
 $A/test_attest_identity_input.py $A/test_attest_verify_policy.py $A/test_attest_public_vectors.py \
@@ -40,7 +44,7 @@ $A/test_attest_vectors.py $A/test_attest_conformance.py"
   [github/limits]="tests/github tests/report"
   [report/md]="tests/report tests/github/test_github_comment_ownership.py"
   [fsutil]="tests/test_fsutil.py"
-  [sbom/generate]="tests/core --ignore=tests/core/test_sbom_spdx.py"
+  [sbom/generate]="$GENERATE_TESTS"
 )
 ORDER="fsutil github/limits report/md github/comment policy/waivers policy/versions policy/builtin \
 policy/licenses attest/identity attest/legacy_bundle attest/verify sbom/generate"

@@ -11,7 +11,7 @@ import pytest
 
 from nix_attest.nix.runner import Nix
 from nix_attest.sbom.cyclonedx import dumps_sbom
-from nix_attest.sbom.generate import generate_sbom
+from nix_attest.sbom.generate import generate, generate_sbom
 
 from . import fake_nix
 
@@ -68,3 +68,17 @@ def test_buildtime_graph_from_v4_json(current_nix: tuple[Nix, Path], tmp_path: P
         "https://mirror.example.org/src-1.0.tar",
     )
     assert src.sha256 == "62096b6061d53553da498a0216e11d2215e12d4731d7db30c14bc7ed05ab2065"
+
+
+def test_the_buildtime_sbom_beside_a_runtime_one(current_nix: tuple[Nix, Path], tmp_path: Path) -> None:
+    """`with_buildtime`: the buildtime SBOM from the same evaluation is exactly the `--no-build` one, and
+    the built outputs come back main output first."""
+    nix, log = current_nix
+    made = generate(None, file=str(tmp_path / "default.nix"), attr="app", with_buildtime=True, nix=nix)
+    assert made.outputs == (fake_nix.APP,) and made.sbom.meta.closure == "runtime"
+    assert made.buildtime is not None and made.buildtime.meta.reproducibility is None
+    evaluations = [c for c in calls(log) if "--apply" in c or "derivation" in c]  # metadata, graph
+    alone = generate_sbom(None, file=str(tmp_path / "default.nix"), attr="app", build=False, nix=nix)
+    assert dumps_sbom(made.buildtime) == dumps_sbom(alone)
+    assert len(evaluations) == 2  # one evaluation (metadata and graph) for both SBOMs
+    assert generate(None, file=str(tmp_path / "default.nix"), attr="app", nix=nix).buildtime is None

@@ -330,8 +330,6 @@ class _Assembler:
             parsed_name, parsed_version = parse_package_name(d.name)
             name = name or parsed_name
             version = version or parsed_version
-        if info is None and ref != d.path:
-            info = self.infos.get(ref)
         fod = d.fixed_output
         fixed = None
         if fod is not None and fod.hash_hex and fod.hash_algo:
