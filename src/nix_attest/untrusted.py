@@ -90,6 +90,23 @@ class FileTooLarge(OSError):
     """A file over the size limit for what it should be."""
 
 
+def input_file_problem(info: os.stat_result, limit: int) -> OSError | None:
+    """Why a file with this ``stat`` cannot be input: not a regular file, or over ``limit`` bytes."""
+    if not stat.S_ISREG(info.st_mode):
+        return NotRegularFile(errno.EINVAL, "not a regular file (a device, FIFO or directory)")
+    if info.st_size > limit:
+        return FileTooLarge(errno.EFBIG, f"larger than {limit // MiB} MiB")
+    return None
+
+
+def check_input_file(path: str | os.PathLike[str], limit: int) -> None:
+    """Raise the :func:`input_file_problem` of ``path`` (symbolic links followed), for a file another
+    program reads (Nix, Nickel); a missing file is ``FileNotFoundError``."""
+    problem = input_file_problem(os.stat(path), limit)
+    if problem is not None:
+        raise problem
+
+
 def read_input_bytes(path: str | os.PathLike[str], limit: int) -> bytes:
     """The bytes of the regular file ``path`` (symbolic links followed), at most ``limit`` of them.
 
@@ -101,16 +118,13 @@ def read_input_bytes(path: str | os.PathLike[str], limit: int) -> bytes:
     # device does not make it ours. Neither changes how a regular file is read.
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
     try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise NotRegularFile(errno.EINVAL, "not a regular file (a device, FIFO or directory)")
-        too_large = FileTooLarge(errno.EFBIG, f"larger than {limit // MiB} MiB")
-        if info.st_size > limit:
-            raise too_large
+        problem = input_file_problem(os.fstat(fd), limit)
+        if problem is not None:
+            raise problem
         with os.fdopen(fd, "rb", closefd=False) as f:
             data = f.read(limit + 1)
         if len(data) > limit:  # it grew while we read
-            raise too_large
+            raise FileTooLarge(errno.EFBIG, f"larger than {limit // MiB} MiB")
         return data
     finally:
         os.close(fd)

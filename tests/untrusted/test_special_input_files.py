@@ -69,3 +69,34 @@ def test_special_input_files_are_refused_at_once(command: list[str], kind: str, 
     # a link to /dev/zero from a Nickel policy is refused first as a file outside the policy's directory
     expected = "not a regular file|larger than|outside the policy's directory"
     assert re.search(expected, proc.stderr), proc.stderr
+
+
+FLAKE = """{ outputs = { self }: { packages.x86_64-linux.default = derivation {
+  name = "a-1.0"; system = "x86_64-linux"; builder = "/bin/sh"; args = [ "-c" "echo > $out" ]; }; }; }
+"""
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("target", ["flake.lock", "flake.nix", "file"])
+def test_special_nix_files_are_refused_before_nix_reads_them(target: str, kind: str, tmp_path: Path) -> None:
+    """Nix reads a flake.lock, flake.nix or ``-f`` file that is a link to /dev/zero until the evaluation
+    budget kills it (600 s by default): refused at once instead."""
+    if target == "file" and kind == "directory":
+        pytest.skip("-f DIR is DIR/default.nix, which is the 'file' case")
+    flake = tmp_path / "fl"
+    flake.mkdir()
+    if target == "file":
+        special = _special(flake / "x.nix", kind)
+        args = ["-f", str(special)]
+    else:
+        (flake / "flake.nix").write_text(FLAKE)
+        if target == "flake.nix":
+            (flake / "flake.nix").unlink()
+        _special(flake / target, kind)
+        args = [f"{flake}#default"]
+    proc = _run(["sbom", "--no-build", "--quiet", *args, "-o", str(tmp_path / "sbom.json")], tmp_path)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.count("\n") == 1, proc.stderr
+    name = "x.nix" if target == "file" else target
+    assert re.search(f"{name}:? cannot be read: (not a regular file|larger than)", proc.stderr), proc.stderr
+    assert not (tmp_path / "sbom.json").exists()

@@ -35,7 +35,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from ..errors import UsageError
-from ..untrusted import loads_json
+from ..untrusted import check_input_file, loads_json, read_input_bytes
 
 ALLOWED_PATHS_VARIABLE = "NIX_ATTEST_ALLOWED_PATHS"
 ROOT_PREFIX = "nix-attest-source"  # the -I name under which the repository is readable
@@ -63,6 +63,7 @@ _CREDENTIAL_IN_GIT_CONFIG = re.compile(
     r"^\s*extraheader\s*=|://[^/\s@:]+:[^/\s@]+@", re.IGNORECASE | re.MULTILINE
 )
 MAX_LOCK_BYTES = 10 * 1024 * 1024  # nixpkgs-sized lock files are ~50 kB
+MAX_NIX_FILE_BYTES = 64 * 1024 * 1024  # nixpkgs' largest generated files are a few MB
 _LOCAL_URL = re.compile(r"^(?:file://|/)")
 
 
@@ -123,6 +124,18 @@ def tree_problem(root: Path, env: Mapping[str, str] | None = None) -> str | None
     return None
 
 
+def _refuse_special(path: Path, what: str) -> None:
+    """A Nix file of the pull request that is a link to ``/dev/zero`` or a FIFO would hang Nix until the
+    evaluation budget runs out (a huge one fill its memory): refused at once, exit 2. A missing one is
+    left to Nix to report."""
+    try:
+        check_input_file(path, MAX_NIX_FILE_BYTES)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise UsageError(f"{what}: {path} cannot be read: {exc.strerror or exc}") from exc
+
+
 def _refuse_tree(root: Path, what: str) -> None:
     problem = tree_problem(root)
     if problem:
@@ -135,6 +148,7 @@ def file_eval_args(file: str, search_path: list[str]) -> list[str]:
     channels under ``restrict-eval``: they are passed explicitly)."""
     root = source_root(Path(file).parent)
     _refuse_tree(root, file)
+    _refuse_special(Path(file) / "default.nix" if os.path.isdir(file) else Path(file), file)
     readable: list[str] = ["-I", f"{ROOT_PREFIX}={root}"]
     for i, extra in enumerate(allowed_paths()):
         readable += ["-I", f"{ROOT_PREFIX}-{i}={extra}"]
@@ -242,15 +256,15 @@ def check_flake_lock(ref: str, env: Mapping[str, str] | None = None) -> None:
     root = source_root(directory)
     if ref.startswith("path:"):  # a path: flake's source is the whole tree, .git included
         _refuse_tree(root, ref)
+    _refuse_special(directory / "flake.nix", ref)
     lock = directory / "flake.lock"
+    if not os.path.lexists(lock):
+        return
     try:
-        if not lock.is_file():
-            return
-        if lock.stat().st_size > MAX_LOCK_BYTES:
-            raise UsageError(f"{lock}: larger than {MAX_LOCK_BYTES // 2**20} MiB")
-        doc = loads_json(lock.read_bytes())
+        doc = loads_json(read_input_bytes(lock, MAX_LOCK_BYTES))
     except (OSError, ValueError) as exc:
-        raise UsageError(f"{lock}: cannot be read: {exc}") from exc
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        raise UsageError(f"{lock}: cannot be read: {reason}") from exc
     nodes = doc.get("nodes") if isinstance(doc, dict) else None
     if not isinstance(nodes, dict):
         return  # Nix itself rejects a lock file without nodes

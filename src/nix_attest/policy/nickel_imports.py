@@ -14,12 +14,11 @@ would not run it either.
 from __future__ import annotations
 
 import re
-import stat
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import PolicyFileError
-from ..untrusted import MAX_POLICY_BYTES, read_input_text
+from ..untrusted import MAX_POLICY_BYTES, check_input_file, read_input_text
 
 # The token shapes of Nickel's lexer (core/src/parser/lexer.rs) that decide where code and strings are.
 _IDENT = re.compile(r"_*[a-zA-Z][_a-zA-Z0-9\-']*")
@@ -184,13 +183,11 @@ def _is_nickel(target: Path, fmt: str | None) -> bool:
 
 def _file_problem(target: Path) -> str | None:
     try:
-        info = target.stat()
-    except OSError:
+        check_input_file(target, MAX_POLICY_BYTES)  # a FIFO or device would hang Nickel
+    except FileNotFoundError:
         return "no such file in the directory"
-    if not stat.S_ISREG(info.st_mode):  # a FIFO or device would hang Nickel, a directory fail it
-        return "not a regular file"
-    if info.st_size > MAX_POLICY_BYTES:
-        return f"larger than {MAX_POLICY_BYTES // 2**20} MiB"
+    except OSError as exc:
+        return exc.strerror or str(exc)
     return None
 
 
