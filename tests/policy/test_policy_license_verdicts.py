@@ -13,6 +13,16 @@ CASES: list[tuple[Any, ...]] = [
     (None, (), (), "unknown", ("no licence",)),
     (None, (), ("",), "unknown", ("no licence",)),
     (None, (), ("((",), "unknown", ("((",)),
+    # an unparsable or empty expression beside a denied one does not hide it (each one is judged)
+    (None, ("GPL-3.0-only",), ("((", "GPL-3.0-only"), "denied", ("GPL-3.0-only",)),
+    (None, ("GPL-3.0-only",), ("", "GPL-3.0-only"), "denied", ("GPL-3.0-only",)),
+    (
+        None,
+        ("GPL-2.0-only WITH Classpath-exception-2.0",),
+        ("GPL-2.0-only WITH Classpath-exception-2.0",),
+        "denied",
+        ("GPL-2.0-only WITH Classpath-exception-2.0",),
+    ),
     (["MIT"], (), ("MIT",), "allowed", ()),
     (["MIT"], (), ("Apache-2.0",), "not-allowed", ("Apache-2.0",)),
     (["MIT"], (), ("MIT OR Apache-2.0",), "allowed", ()),

@@ -133,3 +133,13 @@ def test_valid_policy_records(write_policy: Write) -> None:
     assert policy.required[0].field == "purl" and policy.required[0].scope == "runtime"
     assert policy.waivers[0].expires is not None and policy.waivers[0].expires.isoformat() == "2026-01-31"
     assert policy.waivers[0].label == "W1"
+
+
+@pytest.mark.parametrize("key", ["allow", "deny"])
+def test_a_blank_licence_entry_is_refused(write_policy: Write, key: str) -> None:
+    """A licence of only spaces names nothing: the rule would silently never match (found by mutation:
+    it reached the licence parser, which gives no expression for it)."""
+    message = error_of(write_policy, f'licenses: {{{key}: [MIT, "  "]}}\n')
+    assert f"policy.yaml:1: licenses.{key}[1]: " in message and message.endswith('does not match "\\S"'), (
+        message
+    )
