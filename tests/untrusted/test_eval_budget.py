@@ -127,3 +127,21 @@ def test_a_bad_budget_through_the_cli(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert proc.stderr.startswith("nix-attest: error: NIX_ATTEST_EVAL_SECONDS='-1': expected a number")
     assert proc.stderr.count("\n") == 1
+
+
+def test_over_time_returns_although_something_nix_started_still_holds_its_output(tmp_path: Path) -> None:
+    """Killing Nix does not end a git or ssh it started: waiting for the end of its output would wait
+    for them. The budget returns at once."""
+    pids = tmp_path / "pids"
+    fake = tmp_path / "nix"
+    fake.write_text(f"#!/bin/sh\nsleep 300 &\necho $! > {pids}\nexec sleep 300\n")
+    fake.chmod(0o755)
+    nix = Nix(binary=str(fake), quiet=True, budget=EvalBudget(seconds=1, memory=None))
+    start = time.monotonic()
+    try:
+        with pytest.raises(EvalBudgetExceeded, match=r"^nix eval of 'x' took longer than 1 s"):
+            nix.run(["eval"], what="nix eval", installable="x")
+        assert time.monotonic() - start < 10
+    finally:
+        if pids.exists():
+            os.kill(int(pids.read_text()), 9)
