@@ -296,3 +296,35 @@ def test_run_json_carries_no_vulnerability_data_and_none_is_taken_from_it(
     body = posted(github)
     assert "CVE-2024-3094" in body[body.index("### Vulnerabilities") :]
     assert "**fail**" in body and "all clear" not in body
+
+
+def test_a_forged_system_cannot_hide_a_finding_that_needs_linux(
+    trusted: Path,
+    github: Server,  # noqa: F811
+    fake_nvd: FakeNvd,  # noqa: F811
+    fake_osv: FakeOsv,  # noqa: F811
+    artifact: dict[str, bytes],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """CVE-2010-0748 is transmission < 1.92 AND the Linux kernel: it holds for a Linux build. The SBOM
+    says which system it was built for, and a fork can say Darwin (or nothing) there; the trusted side
+    takes every operating system as possible, so the finding stays (here waived by the base policy)."""
+    for name in ("sbom.cdx.json", "vulnerabilities.cdx.json"):
+        doc = json.loads(artifact[name])
+        props = doc["metadata"]["properties"]
+        assert any(p["name"] == "nix-attest:system" and p["value"].endswith("-linux") for p in props)
+        for p in props:
+            if p["name"] == "nix-attest:system":
+                p["value"] = "aarch64-darwin"
+        artifact[name] = json.dumps(doc).encode()
+    github.state.artifacts.clear()
+    github.state.add_artifact("o/r", RUN_ID, "nix-attest-attest", artifact)
+    cache = tmp_path / "trusted-cache"
+    assert main(["vulndb", "update", "--cache-dir", str(cache), "--nvd-url", fake_nvd.url]) == 0
+    code = comment(trusted, "--nvd-cache", str(cache), "--nvd-url", fake_nvd.url, "--osv-url", fake_osv.url)
+    assert code == 0, capsys.readouterr().err
+    body = posted(github)
+    section = body[body.index("### Vulnerabilities") :]
+    assert "CVE-2010-0748" in section and "transmission is only a build tool here" in section
+    assert "waiver.unused" not in body

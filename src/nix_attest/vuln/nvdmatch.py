@@ -52,8 +52,16 @@ class Environment:
         return key in self.vendor_products or (m[2] == ANY and m[3] in self.products)
 
 
+ANY_SYSTEM = "*"  # the system is not known for sure (a fork's SBOM says it): every platform holds
+
+
 def environment(system: str | None, targets: Iterable[Target]) -> Environment:
     kernel = (system or "").rsplit("-", 1)[-1]
+    platform = (
+        frozenset().union(*_PLATFORMS.values())
+        if system == ANY_SYSTEM
+        else _PLATFORMS.get(kernel, frozenset())
+    )
     pairs: set[tuple[str, str]] = set()
     products: set[str] = set()
     for t in targets:
@@ -64,7 +72,7 @@ def environment(system: str | None, targets: Iterable[Target]) -> Environment:
             products.add(cpe.product)
             if cpe.vendor not in (ANY, NA):
                 pairs.add((cpe.vendor, cpe.product))
-    return Environment(_PLATFORMS.get(kernel, frozenset()), frozenset(pairs), frozenset(products))
+    return Environment(platform, frozenset(pairs), frozenset(products))
 
 
 @dataclass(frozen=True, slots=True)

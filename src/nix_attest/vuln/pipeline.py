@@ -25,6 +25,7 @@ from .formats.jsonfmt import JsonFormat
 from .index import NvdIndex
 from .kev import KEV_FILE, load_kev
 from .model import Finding, ScanResult, VulnDiff, VulnReport
+from .nvdmatch import ANY_SYSTEM
 from .scan import scan
 from .sources import VulnerabilitySource
 from .sources.nixmeta import NixpkgsMetaSource
@@ -97,9 +98,11 @@ def scan_sbom(
     *,
     untrusted: bool = False,
 ) -> ScanResult:
-    """Scan ``sbom``; ``untrusted``: a fork wrote it (identifiers only added, its patches no fixes)."""
+    """Scan ``sbom``; ``untrusted``: a fork wrote it (identifiers only added, its patches no fixes,
+    its system not believed: a configuration that needs Linux or macOS holds either way)."""
     with ExitStack() as stack:
-        sources = _sources(index, sbom.meta.system, stack, settings.osv_url)
+        system = ANY_SYSTEM if untrusted else sbom.meta.system
+        sources = _sources(index, system, stack, settings.osv_url)
         found = targets(sbom, untrusted=untrusted)
         result = scan(found, sources, known_exploited=settings.known_exploited(), notes=notes)
     if policy is not None:
