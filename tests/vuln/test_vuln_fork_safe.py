@@ -8,18 +8,21 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 from helpers.github_server import BOT, Server, github  # noqa: F401  (fixture)
+from helpers.report_fixtures import comp, sbom
 from helpers.vuln_servers import FakeNvd, FakeOsv, fake_nvd, fake_osv  # noqa: F401  (fixtures)
 
 from nix_attest.cli import main
 from nix_attest.github.identity import use_identity
 from nix_attest.github.run_record import RunRecord, dumps_run_record
 from nix_attest.sbom.cyclonedx import render, to_document
-from nix_attest.sbom.model import Sbom
+from nix_attest.sbom.model import FixedOutput, Sbom
+from nix_attest.vuln.targets import targets
 
 pytestmark = pytest.mark.nix
 
@@ -226,6 +229,17 @@ def _drop_identifiers(c: dict[str, Any]) -> None:
     c["properties"] = [p for p in c.get("properties", []) if not p["name"].startswith("nix-attest:cpe")]
 
 
+def _as_a_source(c: dict[str, Any]) -> None:
+    """Identifiers removed and the package passed off as a fixed-output source (which the SBOM
+    identifies by its download URL, not by a CPE), from a URL no registry has."""
+    _drop_identifiers(c)
+    c["properties"] += [
+        {"name": "nix:fod:method", "value": "flat"},
+        {"name": "nix:fod:sha256", "value": "0" * 64},
+        {"name": "nix:fod:url", "value": "https://example.org/xz-5.6.1.tar.gz"},
+    ]
+
+
 def _other_vendor(c: dict[str, Any]) -> None:
     """A CPE naming a vendor no advisory names, claimed to come from the package's meta."""
     c["cpe"] = "cpe:2.3:a:nobody:xz:5.6.1:*:*:*:*:*:*:*"
@@ -239,6 +253,7 @@ def _other_vendor(c: dict[str, Any]) -> None:
         pytest.param(_xz, _claim_a_fix, "CVE-2024-3094", id="a patch claiming to resolve it"),
         pytest.param(_xz, _drop_identifiers, "CVE-2024-3094", id="identifiers removed"),
         pytest.param(_xz, _other_vendor, "CVE-2024-3094", id="a CPE of another vendor"),
+        pytest.param(_xz, _as_a_source, "CVE-2024-3094", id="passed off as a source"),
         pytest.param(_crate, _drop_identifiers, "GHSA-m5pq-gvj9-9vr8", id="a vendored crate's purl removed"),
     ],
 )
@@ -328,3 +343,20 @@ def test_a_forged_system_cannot_hide_a_finding_that_needs_linux(
     section = body[body.index("### Vulnerabilities") :]
     assert "CVE-2010-0748" in section and "transmission is only a build tool here" in section
     assert "waiver.unused" not in body
+
+
+def test_a_source_is_identified_by_name_only_when_no_built_package_carries_it() -> None:
+    """Untrusted targets: the xz tarball beside the xz package it builds gets no CPE of its own (the
+    package carries the finding, no duplicate row); a 'source' with no such package does, since a fork
+    can pass a package off as a source. The trusted scan of the same SBOM adds nothing."""
+    fod = FixedOutput("flat", "sha256", "0" * 64, ("https://example.org/xz-5.6.1.tar.gz",))
+    package = comp("xz", "5.6.1")
+    tarball = replace(
+        comp("xz", "5.6.1", ref="/nix/store/" + "1" * 32 + "-xz-5.6.1.tar.gz"), fixed_output=fod
+    )
+    lone = replace(comp("zlib", "1.2.11"), fixed_output=fod)
+    by_name = {t.ref: t for t in targets(sbom(comp("app", "1"), package, tarball, lone), untrusted=True)}
+    assert [c.cpe for c in by_name[package.ref].cpes] == ["cpe:2.3:a:tukaani:xz:5.6.1:*:*:*:*:*:*:*"]
+    assert by_name[tarball.ref].cpes == ()
+    assert [c.cpe for c in by_name[lone.ref].cpes] == ["cpe:2.3:a:zlib:zlib:1.2.11:*:*:*:*:*:*:*"]
+    assert all(t.cpes == () for t in targets(sbom(comp("app", "1"), tarball, lone)))

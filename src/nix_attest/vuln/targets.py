@@ -51,16 +51,21 @@ def target(c: Component) -> Target:
     )
 
 
-def untrusted_target(c: Component) -> Target:
+def untrusted_target(c: Component, built: frozenset[tuple[str, str | None]] = frozenset()) -> Target:
     """A component of an SBOM a pull request from a fork wrote (the fork-safe comment): what it
     says about identifiers can only add to what is matched, never take away. The trusted side
     identifies the component itself from its name and version (the curated map, else the name as
     product), besides the CPEs the SBOM gives (a fork can drop or change those); the ecosystem purl
     is derived again from the source's download URL; and no patch in it counts as a fix (a fork can
-    write ``pedigree.patches[].resolves`` into its artifact without a patch in its flake)."""
+    write ``pedigree.patches[].resolves`` into its artifact without a patch in its flake).
+
+    A source (fixed-output) component gets no CPE of its own when a built component of the same name
+    and version is in ``built`` (that one carries its findings); else it does, as a fork could pass a
+    package off as a source, which the SBOM identifies by its URL only."""
     given = target(c)
     cpes = list(given.cpes)
-    own = choose_cpe(c.name, c.version, is_source=c.fixed_output is not None)
+    source = c.fixed_output is not None and (c.name, c.version) in built
+    own = choose_cpe(c.name, c.version, is_source=source)
     if own is not None:
         for text in (own.cpe, *own.candidates):
             if all(x.cpe != text for x in cpes):
@@ -74,11 +79,12 @@ def untrusted_target(c: Component) -> Target:
 
 def targets(sbom: Sbom, *, untrusted: bool = False) -> list[Target]:
     """The root and every component, once each (``untrusted``: see :func:`untrusted_target`)."""
-    make = untrusted_target if untrusted else target
+    everything = (sbom.root, *sbom.components)
+    built = frozenset((c.name, c.version) for c in everything if c.fixed_output is None and untrusted)
     seen: set[str] = set()
     out = []
-    for c in (sbom.root, *sbom.components):
+    for c in everything:
         if c.ref not in seen:
             seen.add(c.ref)
-            out.append(make(c))
+            out.append(untrusted_target(c, built) if untrusted else target(c))
     return out
