@@ -241,3 +241,13 @@ def test_an_impossible_path_is_one_error_line(tmp_path: Path) -> None:
     with pytest.raises(OutputError) as info:
         write_atomic(target, "x")
     assert str(info.value) == f"cannot write {target}: File name too long"
+
+
+def test_a_directory_that_cannot_be_made_is_one_error_line() -> None:
+    """The parent directories are made first; when that fails (here: /proc refuses new entries) the
+    error names the target and what the system said, and nothing is written."""
+    target = Path("/proc/nix-attest-no-such-dir/out.json")
+    with pytest.raises(OutputError) as info:
+        write_atomic(target, "{}")
+    assert str(info.value) == f"cannot write {target}: No such file or directory"
+    assert not target.parent.exists()
