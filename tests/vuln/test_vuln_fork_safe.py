@@ -360,3 +360,22 @@ def test_a_source_is_identified_by_name_only_when_no_built_package_carries_it() 
     assert by_name[tarball.ref].cpes == ()
     assert [c.cpe for c in by_name[lone.ref].cpes] == ["cpe:2.3:a:zlib:zlib:1.2.11:*:*:*:*:*:*:*"]
     assert all(t.cpes == () for t in targets(sbom(comp("app", "1"), tarball, lone)))
+
+
+def test_a_cpe_the_fork_calls_a_guess_is_not_taken_as_low_confidence() -> None:
+    """`ignore-low-confidence` drops heuristic matches: a fork labelling the CPE its package's meta
+    gives as 'heuristic' (nix-attest:cpe:source) would have that finding dropped by the base policy.
+    Only a CPE this side's own ladder makes is low confidence; the fork's label cannot lower one."""
+    claimed = replace(
+        comp("libfoo", "1.0"), cpe="cpe:2.3:a:foo_project:libfoo:1.0:*:*:*:*:*:*:*", cpe_source="heuristic"
+    )
+    (target,) = [t for t in targets(sbom(comp("app", "1"), claimed), untrusted=True) if t.name == "libfoo"]
+    sources = {c.cpe: c.source for c in target.cpes}
+    assert sources["cpe:2.3:a:foo_project:libfoo:1.0:*:*:*:*:*:*:*"] != "heuristic"
+    assert sources["cpe:2.3:a:*:libfoo:1.0:*:*:*:*:*:*:*"] == "heuristic"  # this side's own guess
+    # the same CPE the ladder would guess keeps the label: it is a guess whoever wrote it
+    guessed = replace(
+        comp("libbar", "2.0"), cpe="cpe:2.3:a:*:libbar:2.0:*:*:*:*:*:*:*", cpe_source="heuristic"
+    )
+    (bar,) = [t for t in targets(sbom(comp("app", "1"), guessed), untrusted=True) if t.name == "libbar"]
+    assert [(c.cpe, c.source) for c in bar.cpes] == [("cpe:2.3:a:*:libbar:2.0:*:*:*:*:*:*:*", "heuristic")]

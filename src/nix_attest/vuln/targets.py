@@ -57,19 +57,24 @@ def untrusted_target(c: Component, built: frozenset[tuple[str, str | None]] = fr
     identifies the component itself from its name and version (the curated map, else the name as
     product), besides the CPEs the SBOM gives (a fork can drop or change those); the ecosystem purl
     is derived again from the source's download URL; and no patch in it counts as a fix (a fork can
-    write ``pedigree.patches[].resolves`` into its artifact without a patch in its flake).
+    write ``pedigree.patches[].resolves`` into its artifact without a patch in its flake). A CPE
+    it labels a guess is one only if this side's ladder makes it too (else ``possible``).
 
     A source (fixed-output) component gets no CPE of its own when a built component of the same name
     and version is in ``built`` (that one carries its findings); else it does, as a fork could pass a
     package off as a source, which the SBOM identifies by its URL only."""
     given = target(c)
-    cpes = list(given.cpes)
     source = c.fixed_output is not None and (c.name, c.version) in built
     own = choose_cpe(c.name, c.version, is_source=source)
-    if own is not None:
-        for text in (own.cpe, *own.candidates):
-            if all(x.cpe != text for x in cpes):
-                cpes.append(CpeId(text, own.source))
+    made = {text: own.source for text in (own.cpe, *own.candidates)} if own is not None else {}
+    # the fork's label cannot make its CPE a guess (ignore-low-confidence would drop its findings):
+    # one it calls heuristic is labelled as this side's ladder labels it, else `possible`
+    cpes = [
+        replace(x, source=made.get(x.cpe, "possible")) if x.source == "heuristic" else x for x in given.cpes
+    ]
+    for text, label in made.items():
+        if all(x.cpe != text for x in cpes):
+            cpes.append(CpeId(text, label))
     purls = list(given.purls)
     derived = ecosystem_purl(c.fixed_output.urls, c.fixed_output.rev) if c.fixed_output else None
     if derived and derived not in purls:
