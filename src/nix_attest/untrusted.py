@@ -193,12 +193,16 @@ def _web_url(value: object, schemes: tuple[str, ...]) -> str | None:
 
 
 def any_url(value: object) -> str | None:
-    """A URL of any scheme (``mirror://gnu/hello/...``, ``git+https://...``) that is a valid IRI, or
-    None."""
+    """A URL of any scheme Nix's fetchers may use (``mirror://gnu/hello/...``, ``git+https://...``)
+    that is a valid IRI, or None. Script and inline-data schemes are refused: SBOM consumers render
+    download locations as links, and a pull request's derivation chooses them."""
     if not isinstance(value, str) or len(value) > MAX_URL or not _URL_SAFE.fullmatch(value):
         return None
     scheme, sep, rest = value.partition(":")
-    return value if sep and rest and _SCHEME.fullmatch(scheme) else None
+    if not (sep and rest and _SCHEME.fullmatch(scheme)) or scheme.lower() in _ACTIVE_SCHEMES:
+        return None
+    return value
 
 
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*")
+_ACTIVE_SCHEMES = frozenset({"javascript", "vbscript", "data", "livescript", "mocha"})

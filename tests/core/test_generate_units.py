@@ -634,3 +634,22 @@ def test_the_flake_inputs_asked_for(monkeypatch: pytest.MonkeyPatch) -> None:
     assert SbomGenerator(nix)._source_paths("github:octo/widgets") == {
         ("input",): "github:octo/widgets by True"
     }
+
+
+def test_script_urls_from_a_hostile_derivation_stay_out_of_the_sbom() -> None:
+    """A pull request's fixed-output derivation can set any `urls`; SBOM consumers (Dependency-Track,
+    SPDX viewers) render download locations as links, so a script or inline-data URL must not get in.
+    Schemes Nix's fetchers use stay."""
+    hostile = [
+        "javascript:alert(1)",
+        "JavaScript://x.org/%0Aalert(1)",
+        "vbscript:msgbox(1)",
+        "data:text/html;base64,PHNjcmlwdD4=",
+    ]
+    kept = [
+        "mirror://gnu/hello/hello-2.12.tar.gz",
+        "git+https://example.org/r.git",
+        "ftp://ftp.example.org/a.tgz",
+    ]
+    d = drv("src-1.0.tar.gz", fod=("flat", "sha256", SHA), env={"urls": " ".join(hostile + kept)})
+    assert _one(d).fixed_output.urls == tuple(kept)  # type: ignore[union-attr]
