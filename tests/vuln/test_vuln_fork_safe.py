@@ -379,3 +379,51 @@ def test_a_cpe_the_fork_calls_a_guess_is_not_taken_as_low_confidence() -> None:
     )
     (bar,) = [t for t in targets(sbom(comp("app", "1"), guessed), untrusted=True) if t.name == "libbar"]
     assert [(c.cpe, c.source) for c in bar.cpes] == [("cpe:2.3:a:*:libbar:2.0:*:*:*:*:*:*:*", "heuristic")]
+
+
+def _add_vulnerable_purls(artifact: dict[str, bytes]) -> None:
+    """The fork lists more components whose purls have OSV advisories (here: requests, gin, gradio)."""
+    extra = [
+        ("requests", "2.10.0", "pkg:pypi/requests@2.10.0"),
+        ("gin", "1.5.0", "pkg:golang/github.com/gin-gonic/gin@1.5.0"),
+        ("gradio", "4.36.1", "pkg:pypi/gradio@4.36.1"),
+    ]
+    for name in ("sbom.cdx.json", "vulnerabilities.cdx.json"):
+        doc = json.loads(artifact[name])
+        for n, v, purl in extra:
+            doc["components"].append(
+                {"type": "library", "bom-ref": f"extra-{n}", "name": n, "version": v, "purl": purl}
+            )
+        artifact[name] = json.dumps(doc).encode()
+
+
+def test_a_scan_the_artifact_makes_fail_is_no_pass(
+    trusted: Path,
+    github: Server,  # noqa: F811
+    fake_nvd: FakeNvd,  # noqa: F811
+    fake_osv: FakeOsv,  # noqa: F811
+    artifact: dict[str, bytes],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A fork can make the trusted side's scan fail: listing purls with enough OSV advisories (over
+    OSV's MAX_ADVISORIES: old tensorflow, django, jenkins... alone pass thousands) makes OSV's answer
+    'not trusted'. The backdoored xz the NVD database found must not become a ✅: a policy with a
+    vulnerabilities section could not be checked, and the verdict says so."""
+    from nix_attest.vuln.sources import osv
+
+    monkeypatch.setattr(osv, "MAX_ADVISORIES", 2)  # the honest artifact's scan stays under it
+    cache = tmp_path / "trusted-cache"
+    assert main(["vulndb", "update", "--cache-dir", str(cache), "--nvd-url", fake_nvd.url]) == 0
+    args = ("--nvd-cache", str(cache), "--nvd-url", fake_nvd.url, "--osv-url", fake_osv.url)
+    assert comment(trusted, *args) == 0, capsys.readouterr().err
+    assert "**fail**" in posted(github) and "CVE-2024-3094" in posted(github)
+    _add_vulnerable_purls(artifact)
+    github.state.artifacts.clear()
+    github.state.add_artifact("o/r", RUN_ID, "nix-attest-attest", artifact)
+    assert comment(trusted, *args) == 0, capsys.readouterr().err
+    body = posted(github)
+    assert "more than 2 advisories" in body
+    assert "✅" not in body and "**pass**" not in body
+    assert "## ⚠️ nix-attest: **error**" in body and "vulnerability rules could not be checked" in body

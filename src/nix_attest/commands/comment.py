@@ -20,7 +20,7 @@ from ..github.run_record import RUN_RECORD, loads_run_record
 from ..report.compare import new_violations
 from ..report.diffjson import loads_diff
 from ..report.markdown import render_comment, render_summary
-from ..report.model import Counts, Links, ReportData
+from ..report.model import Counts, Links, ReportData, Verdict
 from ..report.policyjson import load_policy_report
 from ..sbom.diff import diff_sboms
 from ..sbom.read import load_sbom, loads_sbom
@@ -223,9 +223,9 @@ def comment_workflow_run(args: argparse.Namespace) -> int:
                     f"is now at {number.head_sha[:12]} (the newer push's run comments)"
                 )
                 continue
-            vulns = _vulnerabilities(files, sbom, policy, _vuln_settings(args), source)
+            vulns, scan_failed = _vulnerabilities(files, sbom, policy, _vuln_settings(args), source)
             data, mark = _rerender(
-                run, sbom, record, files, (policy, args.policy), vulns, source, artifact.name
+                run, sbom, record, files, (policy, args.policy), (vulns, scan_failed), source, artifact.name
             )
             body = render_comment(data, mark)
             if args.output:
@@ -258,17 +258,19 @@ def _vuln_settings(args: argparse.Namespace) -> VulnSettings:
 
 def _vulnerabilities(
     files: dict[str, bytes], sbom: Sbom, policy: Policy | None, settings: VulnSettings, source: str
-) -> VulnReport:
-    """The artifact's components scanned here. Its SBOMs are the fork's account of its components:
-    their identifiers only add to what this side derives itself, their patches fix nothing here
-    (``targets.untrusted_target``); its vulnerability results are not read at all."""
+) -> tuple[VulnReport, str | None]:
+    """The artifact's components scanned here, and why the scan failed (None: it did not). Its SBOMs
+    are the fork's account of its components: their identifiers only add to what this side derives
+    itself, their patches fix nothing here (``targets.untrusted_target``); its vulnerability results
+    are not read at all. A failure can be the artifact's doing (purls with more OSV advisories than a
+    scan takes, more queries than OSV answers in time), so the caller never turns it into a pass."""
     from ..sbom.merge import merge_closures
     from ..sbom.read import from_document, loads_document
     from ..vuln.model import VulnReport
     from ..vuln.pipeline import not_scanned, opened_index, scan_sbom
 
     if settings.mode == "false":
-        return not_scanned(settings)
+        return not_scanned(settings), None
     scanned, coverage = sbom, "the runtime closure only (the run wrote no vulnerabilities.cdx.json)"
     if VDR_FILE in files:
         where = f"{source}: {VDR_FILE}"
@@ -283,11 +285,11 @@ def _vulnerabilities(
     try:
         with opened_index(settings, notes) as index:
             if index is None:
-                return not_scanned(settings)
+                return not_scanned(settings), None
             result = scan_sbom(scanned, index, settings, policy, _today(), notes, untrusted=True)
     except NixAttestError as err:
-        actions.warning(f"{source}: vulnerability scan skipped: {err}")
-        return VulnReport(None, f"not scanned: {err}")
+        actions.warning(f"{source}: vulnerability scan failed: {err}")
+        return VulnReport(None, f"not scanned: the scan failed: {err}"), str(err)
     for note in result.notes:
         actions.warning(f"{source}: vulnerabilities: {note}")
     claims = sum(len(p.resolves) for c in (scanned.root, *scanned.components) for p in c.patches)
@@ -297,12 +299,13 @@ def _vulnerabilities(
         if claims
         else ""
     )
-    return VulnReport(
+    report = VulnReport(
         result,
         note=f"scanned by this repository's workflow with its own database: {coverage} as the pull "
         "request's artifact lists them, each also identified here by name and version (its own "
         f"results are not used){patched}; new and fixed are not told apart here",
     )
+    return report, None
 
 
 def _today() -> dt.date:
@@ -315,12 +318,13 @@ def _rerender(
     record: RunRecord | None,
     files: dict[str, bytes],
     policy_and_path: tuple[Policy | None, str | None],
-    vulns: VulnReport,
+    vulns_and_failure: tuple[VulnReport, str | None],
     source: str,
     artifact_name: str,
 ) -> tuple[ReportData, str]:
     """The report rendered from the artifact's data (the verdict from ``policy``) and the comment
-    marker the PR run would have used."""
+    marker the PR run would have used. A failed scan under a policy with vulnerability rules is the
+    verdict ``error``, never a pass: the artifact may have made it fail."""
     from ..github.identity import use_identity
     from ..policy import evaluate
 
@@ -330,21 +334,31 @@ def _rerender(
     if DIFF_FILE in files:
         diff = loads_diff(files[DIFF_FILE], source=f"{source}: {DIFF_FILE}")
     policy, policy_path = policy_and_path
+    vulns, scan_failed = vulns_and_failure
     findings = vulns.result.findings if vulns.result is not None else None
     report = evaluate(policy, sbom, vulnerabilities=findings) if policy is not None else None
-    verdict = (
+    judged_by = (
         f"the verdict is {policy_path}, this repository's policy, applied to them"
         if policy_path
         else "no policy was given here, so none was checked"
     )
     whose = (
         f"reported by the pull request's own run, {run.head_repository} at {run.head_sha[:12]}: its SBOM "
-        f"and diff are that run's account, not rebuilt here; {verdict}"
+        f"and diff are that run's account, not rebuilt here; {judged_by}"
     )
+    verdict: Verdict = report.verdict if report is not None else "pass"
+    problems = [whose]
+    if scan_failed is not None and policy is not None and policy.vulnerabilities is not None:
+        verdict = "error" if verdict == "pass" else verdict
+        problems.append(
+            f"the vulnerability scan failed here ({scan_failed}), so this repository's vulnerability "
+            "rules could not be checked: no pass is given (the artifact's components can make a scan "
+            "fail; a re-run after a service failure may pass)"
+        )
     data = ReportData(
         installable=installable,
         label=record.label if record else None,
-        verdict=report.verdict if report is not None else "pass",
+        verdict=verdict,
         counts=Counts.from_sbom(sbom),
         policy=report,
         reproducibility=sbom.meta.reproducibility,
@@ -352,7 +366,7 @@ def _rerender(
         diff_head=sbom if diff is not None else None,
         diff_base_label=diff.base_label if diff is not None else None,
         vulnerabilities=vulns,
-        problems=(whose,),
+        problems=tuple(problems),
         links=Links(run_url=run.html_url, artifact_name=artifact_name),
     )
     return data, marker_for(key)
