@@ -12,7 +12,7 @@ from action_runner import prepare_action, run_action
 from helpers.github_server import BOT, Server
 from helpers.report_fixtures import comp, sbom
 
-from nix_attest.github.comment import marker_for
+from nix_attest.github.comment import fork_safe_marker
 from nix_attest.github.run_record import RunRecord, dumps_run_record
 from nix_attest.sbom.cyclonedx import dumps_sbom
 
@@ -112,7 +112,7 @@ def test_comment_action_in_workflow_run_mode(tmp_path: Path, github: Server) -> 
     )
     assert not result.failed, result.step("comment").stderr
     (posted,) = github.state.comments[("o", "r", 7)]
-    assert posted["user"]["login"] == BOT and posted["body"].startswith(marker_for(key))
+    assert posted["user"]["login"] == BOT and posted["body"].startswith(fork_safe_marker(key))
     assert "forged" not in posted["body"] and "@octocat" not in posted["body"]
     assert "**fail**" in posted["body"]  # the base policy denies GPL-3.0-only
     assert result.outputs["comment-url"] == posted["html_url"]

@@ -20,7 +20,7 @@ from helpers.hostile import small_sbom
 from nix_attest.cli import main
 from nix_attest.errors import EXIT_USAGE
 from nix_attest.github import workflow_run
-from nix_attest.github.comment import MARKER_PREFIX, marker_for
+from nix_attest.github.comment import MARKER_PREFIX, fork_safe_marker, marker_for
 from nix_attest.github.identity import use_identity
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -127,7 +127,7 @@ def test_the_comment_is_rendered_here_and_checked_with_the_base_policy(
     body = posted["body"]
     assert posted["user"]["login"] == BOT
     # the marker the PR run would have written (installable, job, matrix leg), first and only once
-    assert body.startswith(marker_for(pr_run.key) + "\n") and body.count(MARKER_PREFIX) == 1
+    assert body.startswith(fork_safe_marker(pr_run.key) + "\n") and body.count(MARKER_PREFIX) == 1
     # nothing of the forged report.md reached the comment
     for forged in ("all good", "@octocat", "evil.example", "0123456789abcdef"):
         assert forged not in body
@@ -340,3 +340,29 @@ def test_a_claim_of_a_pull_request_that_does_not_check_out_falls_back_to_the_hea
     github.state.add_pull("o/r", 8, HEAD_SHA, "fork/r", head_ref="patch")
     assert comment(trusted) == 0, capsys.readouterr().err
     assert list(github.state.comments) == [("o", "r", 8)]
+
+
+def test_run_json_cannot_name_the_sticky_comment_of_another_workflow(
+    trusted: Path, github: Server, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The comment key in run.json is the fork's word. Another workflow of the base repository (a
+    maintainer-triggered trusted build, say) keeps its own sticky comment on the same pull request,
+    under a key anyone can work out (installable|workflow/job); a fork writing that key into its
+    run.json must not turn that comment into the fork's account: the fork-safe comment's markers are
+    its own (namespaced), so the other comment stays as it was and this one is posted beside it."""
+    trusted_key = ".#default|nix-attest trusted build/attest"
+    honest = f"{marker_for(trusted_key)}\n## ❌ nix-attest: **fail** · built here from the pull request\n"
+    theirs = github.state.add_comment("o", "r", 7, BOT, honest)
+    github.state.add_artifact("o/r", RUN_ID, "nix-attest-a", small_artifact(comment_key=trusted_key))
+    github.state.add_pull("o/r", 7, HEAD_SHA, "fork/r")
+    assert comment(trusted) == 0, capsys.readouterr().err
+    comments = github.state.comments[("o", "r", 7)]
+    assert len(comments) == 2
+    assert comments[0]["id"] == theirs["id"] and comments[0]["body"] == honest
+    assert not any(r.method == "PATCH" for r in github.state.writes())
+    ours = comments[1]["body"]
+    assert ours.startswith(fork_safe_marker(trusted_key) + "\n") and marker_for(trusted_key) not in ours
+    # a re-run edits its own comment, still not the other one
+    assert comment(trusted) == 0
+    assert len(github.state.comments[("o", "r", 7)]) == 2
+    assert github.state.comments[("o", "r", 7)][0]["body"] == honest

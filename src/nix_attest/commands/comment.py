@@ -13,7 +13,7 @@ from ..errors import InputError, NixAttestError
 from ..fsutil import write_atomic
 from ..github import actions
 from ..github.auth import resolve_token
-from ..github.comment import marker, marker_for, upsert_comment
+from ..github.comment import fork_safe_marker, marker, upsert_comment
 from ..github.context import pull_request_context
 from ..github.http import GitHubClient
 from ..github.run_record import RUN_RECORD, loads_run_record
@@ -323,8 +323,9 @@ def _rerender(
     artifact_name: str,
 ) -> tuple[ReportData, str]:
     """The report rendered from the artifact's data (the verdict from ``policy``) and the comment
-    marker the PR run would have used. A failed scan under a policy with vulnerability rules is the
-    verdict ``error``, never a pass: the artifact may have made it fail."""
+    marker for the PR run's comment key, namespaced (:func:`fork_safe_marker`). A failed scan under
+    a policy with vulnerability rules is the verdict ``error``, never a pass: the artifact may have
+    made it fail."""
     from ..github.identity import use_identity
     from ..policy import evaluate
 
@@ -369,7 +370,7 @@ def _rerender(
         problems=tuple(problems),
         links=Links(run_url=run.html_url, artifact_name=artifact_name),
     )
-    return data, marker_for(key)
+    return data, fork_safe_marker(key)
 
 
 def _utf8(data: bytes, source: str, name: str) -> str:

@@ -54,6 +54,15 @@ def marker_for(key: str) -> str:
     return f"{MARKER_PREFIX}{digest} -->"
 
 
+def fork_safe_marker(key: str) -> str:
+    """The marker of a comment the fork-safe ``workflow_run`` side writes for the comment ``key`` a pull
+    request run's ``run.json`` gives. That key is the fork's word (anyone can work out the key of
+    another workflow's sticky comment on the same pull request: ``installable|workflow/job``), so it
+    is kept apart from every key a workflow of the repository uses: those come from arguments and the
+    environment, which cannot hold the NUL that starts this one."""
+    return marker_for(f"\0workflow_run\0{key}")
+
+
 def split_repository(repository: str) -> tuple[str, str]:
     owner, sep, name = repository.partition("/")
     if not sep or not owner or not name or "/" in name:
