@@ -124,7 +124,7 @@ def test_listing_errors(github: Server) -> None:  # noqa: F811
         with pytest.raises(InputError, match="--repository must be OWNER/REPO"):
             AttestationScope(repository=bad)  # a dot segment would move the request to another API path
     for bad in ("..", ".", "octo/x", ""):
-        with pytest.raises(InputError, match="--owner must be an organization name"):
+        with pytest.raises(InputError, match="--owner must be an organization or user name"):
             AttestationScope(owner=bad)
     with pytest.raises(InputError):
         AttestationScope(repository="a/b", owner="a")
@@ -206,7 +206,7 @@ def test_closure_and_mode_usage_errors(tmp_path: Path, capsys: pytest.CaptureFix
     assert "not both" in capsys.readouterr().err
     assert main(["verify", "--file", str(f), "--cert-identity", "me@example.com"]) == 2
     assert (
-        "give --repository OWNER/REPO or --owner ORG to look the attestations up" in capsys.readouterr().err
+        "give --repository OWNER/REPO or --owner OWNER to look the attestations up" in capsys.readouterr().err
     )
 
 

@@ -75,7 +75,7 @@ def test_without_repository_or_identity_is_a_usage_error(capsys: pytest.CaptureF
     code = main(["verify", str(BUNDLE), "--file", str(ARTIFACT), "--trust-root", str(ROOT)])
     assert code == 2
     assert capsys.readouterr().err == (
-        "nix-attest: error: give --repository OWNER/REPO or --owner ORG, or --cert-identity / "
+        "nix-attest: error: give --repository OWNER/REPO or --owner OWNER, or --cert-identity / "
         "--cert-identity-regexp\n"
     )
 

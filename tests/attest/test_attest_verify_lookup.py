@@ -11,7 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from helpers.github_server import Server, github  # noqa: F401  (the fixture)
+from helpers.github_server import Fault, Server, github  # noqa: F401  (the fixture)
 from helpers.verify_fixtures import REPO, Built, Signer, build_closure
 from sigstore_stack import SigstoreStack
 
@@ -275,6 +275,64 @@ def test_owner_requires_a_signer_repository_of_that_owner(
     assert _verify(trust_files, "--store-path", app, "--owner", "octo") == 0
     out = capsys.readouterr().out
     assert "ok: repository octo/gadgets belongs to octo" in out
+
+
+def test_owner_may_be_a_user_account(
+    env: Server,
+    built: Built,
+    sign: Signer,
+    trust_files: dict[str, Path],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """GitHub lists a personal account's attestations under /users/NAME, not /orgs/NAME (404 there): the
+    lookup falls back to it, and the signer must still be a repository of that user."""
+    app, sbom = built.app, built.sbom
+    env.state.user_accounts.add("alice")
+    digest = nar_sha256_hex(app)
+    env.state.add_attestation("alice/dotfiles", sign(sbom, "evil/dotfiles")[0].read_text())
+    assert _verify(trust_files, "--store-path", app, "--owner", "alice") == 1
+    out, _ = _err_line(capsys)
+    assert "identity check failed: repository is evil/dotfiles, expected a repository of alice" in out
+    assert [r.path for r in env.state.attestation_requests()] == [
+        f"/orgs/alice/attestations/sha256:{digest}",
+        f"/users/alice/attestations/sha256:{digest}",
+    ]
+    assert env.state.attestation_requests()[1].query["predicate_type"] == ["https://cyclonedx.org/bom"]
+    env.state.add_attestation("alice/dotfiles", sign(sbom, "alice/dotfiles")[0].read_text())
+    assert _verify(trust_files, "--store-path", app, "--owner", "Alice") == 0
+    out = capsys.readouterr().out
+    assert "verified GitHub attestation 2 of 2" in out
+    assert "ok: repository alice/dotfiles belongs to Alice" in out
+
+
+def test_owner_with_no_attestation_under_either_kind_of_account(
+    env: Server, built: Built, trust_files: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    app = built.app
+    assert _verify(trust_files, "--store-path", app, "--owner", "octo") == 1
+    _, err = _err_line(capsys)
+    assert err == (
+        "nix-attest: error: GitHub has no attestation of https://cyclonedx.org/bom for "
+        f"sha256:{nar_sha256_hex(app)} in repositories of octo\n"
+    )
+    assert [r.path.split("/")[1] for r in env.state.attestation_requests()] == ["orgs", "users"]
+
+
+def test_owner_refused_on_the_user_endpoint_is_one_clear_line(
+    env: Server,
+    built: Built,
+    trust_files: dict[str, Path],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    env.state.user_accounts.add("alice")
+    env.state.users["no-read"] = "reader"
+    env.state.no_attestations_read.add("no-read")
+    monkeypatch.setenv("GITHUB_TOKEN", "no-read")
+    env.state.faults.append(Fault(404, body={"message": "Not Found"}, path="/orgs/"))
+    assert _verify(trust_files, "--store-path", built.app, "--owner", "alice") == 3
+    _, err = _err_line(capsys)
+    assert "the token may not list the attestations of repositories of alice (HTTP 403)" in err
 
 
 def test_bundle_dir_works_offline(

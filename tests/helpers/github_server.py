@@ -6,9 +6,13 @@ comments are authored by ``github-actions[bot]``). ``faults`` is a queue of cann
 before normal handling, to script 5xx, 429 and rate limits. Every request is recorded.
 
 Attestations (``add_attestation``) are listed as the REST API does (docs: "List attestations",
-``GET /repos/{owner}/{repo}/attestations/{subject_digest}`` and ``GET /orgs/{org}/attestations/...``):
+``GET /repos/{owner}/{repo}/attestations/{subject_digest}``, ``GET /orgs/{org}/attestations/...`` and
+"List attestations by a user", ``GET /users/{username}/attestations/...``):
 ``{"attestations": [{"bundle": {...} | null, "repository_id": N, "bundle_url": URL}]}``, paged with a
 ``Link: <...&after=CURSOR>; rel="next"`` header, ``predicate_type`` filtering, 404 when none match.
+Owners named in ``user_accounts`` are personal accounts: the
+organization endpoint answers 404 for them and the user endpoint lists their repositories' attestations;
+every other owner is an organization, for which the user endpoint answers 404 (as GitHub does).
 ``bundle_url`` points at ``blob_url`` (``localhost`` on the same port: another origin than the API's
 ``127.0.0.1``, like GitHub's pre-signed storage host) and serves the bundle Snappy-compressed
 (``application/x-snappy``), as GitHub's storage does.
@@ -98,6 +102,7 @@ class FakeGitHub:
     lock: threading.Lock = field(default_factory=threading.Lock)
     attestations: list[StoredAttestation] = field(default_factory=list)
     no_attestations_read: set[str] = field(default_factory=set)  # tokens without `attestations: read`
+    user_accounts: set[str] = field(default_factory=set)  # owners that are users, not organizations
     max_per_page: int = 100  # GitHub's cap on per_page; lower it to force pagination
     snapshots: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (OWNER/REPO, body)
     artifacts: list[dict[str, Any]] = field(default_factory=list)  # run artifacts, with "zip" bytes
@@ -214,6 +219,7 @@ class FakeGitHub:
 
 _REPO_ATTESTATIONS = re.compile(r"^/repos/([^/]+)/([^/]+)/attestations/sha256:([0-9a-f]{64})$")
 _ORG_ATTESTATIONS = re.compile(r"^/orgs/([^/]+)/attestations/sha256:([0-9a-f]{64})$")
+_USER_ATTESTATIONS = re.compile(r"^/users/([^/]+)/attestations/sha256:([0-9a-f]{64})$")
 _BLOB = re.compile(r"^/blobs/(\d+)$")
 _ARTIFACT_BLOB = re.compile(r"^/artifact-blobs/(\d+)$")
 _RUN_ARTIFACTS = re.compile(r"^/repos/([^/]+/[^/]+)/actions/runs/(\d+)/artifacts$")
@@ -293,7 +299,9 @@ def make_handler(state: FakeGitHub) -> type[BaseHTTPRequestHandler]:
                 self._send(401, {"message": "Bad credentials" if token else "Requires authentication"})
                 return
             if self.command == "GET" and (
-                _REPO_ATTESTATIONS.match(split.path) or _ORG_ATTESTATIONS.match(split.path)
+                _REPO_ATTESTATIONS.match(split.path)
+                or _ORG_ATTESTATIONS.match(split.path)
+                or _USER_ATTESTATIONS.match(split.path)
             ):
                 if token in state.no_attestations_read:
                     self._send(403, {"message": "Resource not accessible by personal access token"})
@@ -366,9 +374,13 @@ def make_handler(state: FakeGitHub) -> type[BaseHTTPRequestHandler]:
                 repo, digest = f"{m.group(1)}/{m.group(2)}".lower(), m.group(3)
                 found = [a for a in state.attestations if a.repository.lower() == repo]
             else:
-                m = _ORG_ATTESTATIONS.match(path)
+                m = _ORG_ATTESTATIONS.match(path) or _USER_ATTESTATIONS.match(path)
                 assert m is not None
                 owner, digest = m.group(1).lower(), m.group(2)
+                is_user = owner in {u.lower() for u in state.user_accounts}
+                if is_user != path.startswith("/users/"):  # the other kind of account: no such owner here
+                    self._send(404, {"message": "Not Found"})
+                    return
                 found = [a for a in state.attestations if a.repository.split("/")[0].lower() == owner]
             found = [a for a in found if digest in a.digests]
             wanted = query.get("predicate_type", [None])[0]

@@ -1,7 +1,9 @@
 """Find attestations by subject digest with GitHub's attestations API, as ``gh attestation verify`` does.
 
-``GET /repos/{owner}/{repo}/attestations/sha256:{hex}`` (``--repository``) or
-``GET /orgs/{org}/attestations/sha256:{hex}`` (``--owner``) answer
+``GET /repos/{owner}/{repo}/attestations/sha256:{hex}`` (``--repository``) or, for ``--owner``,
+``GET /orgs/{org}/attestations/sha256:{hex}`` then, when that answers 404, the personal-account endpoint
+``GET /users/{username}/attestations/sha256:{hex}`` (organizations and users share one namespace, so at
+most one of them names the owner; each answers 404 for the other kind of account) answer
 ``{"attestations": [{"bundle": {...} | null, "repository_id": N, "bundle_url": "https://..."}]}``, paged
 with ``Link`` headers (cursor ``after``); GitHub answers 404 when it holds none for the digest. An entry
 without an inline ``bundle`` is fetched from its ``bundle_url`` (pre-signed storage, no token sent there):
@@ -36,29 +38,31 @@ MAX_PAGES = 50  # 1,000 candidates in pages of 20 or more; a server that keeps o
 
 @dataclass(frozen=True, slots=True)
 class AttestationScope:
-    """Where to look: one repository (``OWNER/REPO``) or every repository of an owner (an organization)."""
+    """Where to look: one repository (``OWNER/REPO``) or every repository of an owner (an organization or
+    a personal account)."""
 
     repository: str | None = None
     owner: str | None = None
 
     def __post_init__(self) -> None:
         if (self.repository is None) == (self.owner is None):
-            raise InputError("give --repository OWNER/REPO or --owner ORG to look attestations up")
+            raise InputError("give --repository OWNER/REPO or --owner OWNER to look attestations up")
         if self.repository is not None:
             parts = self.repository.split("/")
             if len(parts) != 2 or not all(_NAME.match(p) for p in parts):
                 raise InputError(f"--repository must be OWNER/REPO, got {self.repository!r}")
         if self.owner is not None and not _NAME.match(self.owner):
-            raise InputError(f"--owner must be an organization name, got {self.owner!r}")
+            raise InputError(f"--owner must be an organization or user name, got {self.owner!r}")
 
     @property
     def where(self) -> str:
         return self.repository or f"repositories of {self.owner}"
 
-    def path(self, digest: str) -> str:
+    def paths(self, digest: str) -> tuple[str, ...]:
+        """The listing endpoints to ask, in order; the next is asked only when one answers 404."""
         if self.repository is not None:
-            return f"/repos/{self.repository}/attestations/sha256:{digest}"
-        return f"/orgs/{self.owner}/attestations/sha256:{digest}"
+            return (f"/repos/{self.repository}/attestations/sha256:{digest}",)
+        return tuple(f"/{kind}/{self.owner}/attestations/sha256:{digest}" for kind in ("orgs", "users"))
 
 
 def decode_bundle_blob(data: bytes, content_type: str = "") -> bytes:
@@ -117,19 +121,21 @@ def list_attestations(
     if predicate_type:
         params["predicate_type"] = predicate_type
     entries: list[dict[str, Any]] = []
-    try:
-        for entry in client.paginate(
-            scope.path(digest), params, items_key="attestations", max_pages=MAX_PAGES
-        ):
-            entries.append(entry)
-            if len(entries) >= MAX_CANDIDATES:
+    for path in scope.paths(digest):
+        try:
+            for entry in client.paginate(path, params, items_key="attestations", max_pages=MAX_PAGES):
+                entries.append(entry)
+                if len(entries) >= MAX_CANDIDATES:
+                    break
+        except (GitHubAuthError, GitHubPermissionError) as err:
+            raise _refused(err, scope, has_token) from err
+        except GitHubNotFoundError:
+            if entries:  # a later page vanished: keep what was listed, ask no other kind of account
                 break
-    except (GitHubAuthError, GitHubPermissionError) as err:
-        raise _refused(err, scope, has_token) from err
-    except GitHubNotFoundError:
-        entries = []  # GitHub's answer when it holds no attestation for the digest
-    except GitHubError as err:
-        raise ExternalError(f"listing the attestations of {scope.where} failed: {err.message}") from err
+            continue  # none for the digest here, or the owner is the other kind of account
+        except GitHubError as err:
+            raise ExternalError(f"listing the attestations of {scope.where} failed: {err.message}") from err
+        break
     if not entries:
         kind = f" of {predicate_type}" if predicate_type else ""
         # GitHub answers 404 alike for "none" and for a private repository the request may not see

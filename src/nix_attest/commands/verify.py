@@ -1,7 +1,7 @@
 """`nix-attest verify [BUNDLE] (--sbom F | --store-path P ... | --store-paths-from FILE | --file F)`.
 
 With a BUNDLE file, that bundle is verified. Without one, the candidate attestations are found by the
-subject's digest: on GitHub (``--repository OWNER/REPO`` or ``--owner ORG``, as ``gh attestation
+subject's digest: on GitHub (``--repository OWNER/REPO`` or ``--owner OWNER``, as ``gh attestation
 verify``) or in ``--bundle-dir DIR``; each is verified with the same checks, and one of the wanted
 predicate type must pass. ``--closure`` then compares a store path's runtime closure with the attested
 SBOM; ``--policy`` checks the attested SBOM against a policy.
@@ -84,9 +84,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     where.add_argument(
         "--owner",
-        metavar="ORG",
-        help="the signer (and its workflow) must be a repository of ORG; without BUNDLE, look up ORG's "
-        "attestations",
+        metavar="OWNER",
+        help="the signer (and its workflow) must be a repository of OWNER (an organization or a user); "
+        "without BUNDLE, look up OWNER's attestations",
     )
     p.add_argument(
         "--bundle-dir",
@@ -198,7 +198,7 @@ def _source(args: argparse.Namespace) -> tuple[Source, GitHubClient | None]:
         return directory.lookup, None
     if not (args.repository or args.owner):
         raise UsageError(
-            "without BUNDLE, give --repository OWNER/REPO or --owner ORG to look the attestations up "
+            "without BUNDLE, give --repository OWNER/REPO or --owner OWNER to look the attestations up "
             "on GitHub, or --bundle-dir DIR"
         )
     scope = AttestationScope(repository=args.repository, owner=args.owner)
@@ -236,7 +236,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("give a BUNDLE file or --bundle-dir DIR, not both")
     if not (args.repository or args.owner or args.cert_identity or args.cert_identity_regexp):
         raise UsageError(
-            "give --repository OWNER/REPO or --owner ORG, or --cert-identity / --cert-identity-regexp"
+            "give --repository OWNER/REPO or --owner OWNER, or --cert-identity / --cert-identity-regexp"
         )
     targets = _targets(args)
     if args.closure and not all(t.store_path for t in targets):
