@@ -63,6 +63,7 @@ def test_the_fork_safe_workflow_only_reads_data_for_fork_pull_requests() -> None
     job = doc["jobs"]["comment"]
     assert "github.event.workflow_run.head_repository.full_name != github.repository" in job["if"]
     assert job["permissions"] == {"actions": "read", "contents": "read", "pull-requests": "write"}
+    assert 0 < job["timeout-minutes"] <= 60  # what a fork's artifacts make it do ends within the hour
     checkout, comment = job["steps"]
     # the base branch (the workflow_run default), never the pull request's head, and no token left behind
     assert "ref" not in checkout["with"] and checkout["with"]["persist-credentials"] is False

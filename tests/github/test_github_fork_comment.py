@@ -366,3 +366,39 @@ def test_run_json_cannot_name_the_sticky_comment_of_another_workflow(
     assert comment(trusted) == 0
     assert len(github.state.comments[("o", "r", 7)]) == 2
     assert github.state.comments[("o", "r", 7)][0]["body"] == honest
+
+
+def test_a_run_s_artifacts_together_are_bounded_too(
+    trusted: Path, github: Server, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Each artifact is bounded, and so is their sum: a fork's run can upload up to MAX_ARTIFACTS
+    of them, each just under the bound, and every one is downloaded, parsed and scanned by the
+    trusted job (100 x 64 MiB: hours of the base repository's runner, per push). Over the total the
+    run is refused before anything is downloaded."""
+    monkeypatch.setattr(workflow_run, "MAX_ARCHIVE_BYTES", 20_000)
+    monkeypatch.setattr(workflow_run, "MAX_TOTAL_BYTES", 25_000)
+    for leg in range(3):
+        files = small_artifact(comment_key=f"k{leg}")
+        files["padding"] = random.Random(leg).randbytes(10_000)  # incompressible: ~10 kB each
+        github.state.add_artifact("o/r", RUN_ID, f"nix-attest-{leg}", files)
+    github.state.add_pull("o/r", 7, HEAD_SHA, "fork/r")
+    assert comment(trusted) == EXIT_USAGE
+    assert "more than 25000 bytes together" in capsys.readouterr().err
+    assert not github.state.artifact_blob_requests() and not github.state.writes()
+
+
+def test_artifacts_larger_than_listed_are_bounded_together(
+    trusted: Path, github: Server, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The listing understates them: what was downloaded counts, and the download that would pass the
+    total is cut off at what is left of it."""
+    monkeypatch.setattr(workflow_run, "MAX_ARCHIVE_BYTES", 20_000)
+    monkeypatch.setattr(workflow_run, "MAX_TOTAL_BYTES", 25_000)
+    for leg in range(3):
+        files = small_artifact(comment_key=f"k{leg}")
+        files["padding"] = random.Random(leg).randbytes(10_000)
+        github.state.add_artifact("o/r", RUN_ID, f"nix-attest-{leg}", files)["size_in_bytes"] = 10
+    github.state.add_pull("o/r", 7, HEAD_SHA, "fork/r")
+    assert comment(trusted) == EXIT_USAGE
+    assert "more than 25000 bytes together" in capsys.readouterr().err
+    assert len(github.state.comments[("o", "r", 7)]) == 2  # the first two fit; the third is refused

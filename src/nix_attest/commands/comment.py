@@ -177,6 +177,7 @@ WANTED = {SBOM_FILE: 64 * 2**20, DIFF_FILE: 16 * 2**20, RUN_RECORD: 64 * 1024, V
 def comment_workflow_run(args: argparse.Namespace) -> int:
     """Comment on a fork PR from the trusted ``workflow_run`` workflow: artifacts as data, re-rendered."""
     from ..github.workflow_run import (
+        MAX_TOTAL_BYTES,
         StaleRun,
         download_artifact,
         pull_request_number,
@@ -206,9 +207,12 @@ def comment_workflow_run(args: argparse.Namespace) -> int:
                 "artifact (cancelled, or stopped before the upload): no comment"
             )
             return 0
+        left = MAX_TOTAL_BYTES
         for artifact in artifacts:
             source = f"artifact {artifact.name}"
-            files = unpack(download_artifact(client, run, artifact), WANTED, source=source)
+            archive = download_artifact(client, run, artifact, left=left)
+            left -= len(archive)
+            files = unpack(archive, WANTED, source=source)
             if SBOM_FILE not in files:
                 actions.warning(f"{source} has no {SBOM_FILE} (the run stopped before the SBOM): skipped")
                 continue

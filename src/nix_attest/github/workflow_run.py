@@ -31,6 +31,10 @@ from .http import GitHubClient, GitHubNotFoundError, ResponseTooLarge
 
 MAX_ARCHIVE_BYTES = 64 * 2**20  # one artifact's zip
 MAX_ARTIFACTS = 100
+# all of one run's artifacts together: each is downloaded, parsed and scanned by the trusted job, and a
+# fork's run can upload MAX_ARTIFACTS of them each just under MAX_ARCHIVE_BYTES (hours of the base
+# repository's runner for every push); an honest matrix leg's artifact is a few MiB
+MAX_TOTAL_BYTES = 512 * 2**20
 MAX_ENTRIES = 1000
 MAX_CANDIDATES = 5  # pull request numbers looked up per artifact
 
@@ -124,16 +128,31 @@ def run_artifacts(client: GitHubClient, run: WorkflowRun, prefix: str) -> list[R
             found.append(RunArtifact(ident, name, size if isinstance(size, int) else 0))
     if len(found) > MAX_ARTIFACTS:
         raise InputError(f"run {run.id} has {len(found)} {prefix}* artifacts, more than {MAX_ARTIFACTS}")
+    total = sum(a.size for a in found)
+    if total > MAX_TOTAL_BYTES:
+        raise InputError(
+            f"run {run.id}'s {prefix}* artifacts hold {total} bytes, "
+            f"more than {MAX_TOTAL_BYTES} bytes together"
+        )
     return sorted(found, key=lambda a: a.id)
 
 
-def download_artifact(client: GitHubClient, run: WorkflowRun, artifact: RunArtifact) -> bytes:
+def download_artifact(
+    client: GitHubClient, run: WorkflowRun, artifact: RunArtifact, *, left: int = MAX_TOTAL_BYTES
+) -> bytes:
+    """The artifact's zip, at most MAX_ARCHIVE_BYTES and at most ``left`` (what the run's total bound
+    leaves after the artifacts already downloaded: the listing's sizes may understate them)."""
     if artifact.size > MAX_ARCHIVE_BYTES:
         raise InputError(f"artifact {artifact.name} is {artifact.size} bytes, more than {MAX_ARCHIVE_BYTES}")
     path = f"/repos/{run.repository}/actions/artifacts/{artifact.id}/zip"
     try:
-        return client.download(path, max_bytes=MAX_ARCHIVE_BYTES)
+        return client.download(path, max_bytes=min(MAX_ARCHIVE_BYTES, left))
     except ResponseTooLarge:
+        if left < MAX_ARCHIVE_BYTES:
+            raise InputError(
+                f"artifact {artifact.name}: run {run.id}'s artifacts are more than {MAX_TOTAL_BYTES} "
+                "bytes together"
+            ) from None
         raise InputError(f"artifact {artifact.name} is larger than {MAX_ARCHIVE_BYTES} bytes") from None
 
 
