@@ -126,7 +126,7 @@ def test_the_comment_is_rendered_here_and_checked_with_the_base_policy(
     (posted,) = github.state.comments[("o", "r", 7)]
     body = posted["body"]
     assert posted["user"]["login"] == BOT
-    # the marker the PR run would have written (installable, job, matrix leg), first and only once
+    # the marker of the PR run's comment key (installable, job, matrix leg), namespaced, first and once
     assert body.startswith(fork_safe_marker(pr_run.key) + "\n") and body.count(MARKER_PREFIX) == 1
     # nothing of the forged report.md reached the comment
     for forged in ("all good", "@octocat", "evil.example", "0123456789abcdef"):
