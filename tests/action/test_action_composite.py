@@ -16,6 +16,8 @@ from action_runner import ActionRun, Job, prepare_action, run_action
 from helpers.github_server import BOT, Server
 from helpers.gitrepo import demo_pull_request
 
+from nix_attest.github.comment import marker_for
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "ghs_" + "k" * 36
 POLICY = "version: 1\nfail-on: error\nlicenses:\n  deny: [GPL-3.0-or-later]\n"
@@ -54,6 +56,7 @@ def env_for(tmp_path: Path, github: Server, base: str, *, path: str | None = Non
         "GITHUB_EVENT_NAME": "pull_request",
         "GITHUB_RUN_ID": "42",
         "GITHUB_WORKFLOW": "PR",
+        "GITHUB_WORKFLOW_REF": "o/r/.github/workflows/pr.yml@refs/pull/7/merge",
         "GITHUB_JOB": "attest",
     }
 
@@ -231,6 +234,9 @@ def test_matrix_legs_get_an_artifact_and_a_comment_each(
     ws, _ = workspace
     action_dir, first_job = prepare_action(tmp_path)
     env = no_diff_env(tmp_path, github)
+    # leg 0's comment as a version that keyed it by the workflow's name wrote it: adopted, not doubled
+    old_key = '.#default|PR/attest|{"python":"3.11"}'
+    old = github.state.add_comment("o", "r", 7, BOT, f"{marker_for(old_key)}\nold report")
     legs = []
     for index, python in enumerate(("3.11", "3.12")):
         # each leg is a job of its own: its own runner temp, the workflow run's artifacts
@@ -243,7 +249,8 @@ def test_matrix_legs_get_an_artifact_and_a_comment_each(
     comments = github.state.comments[("o", "r", 7)]
     assert len(comments) == 2
     markers = {c["body"].splitlines()[0] for c in comments}
-    assert len(markers) == 2
+    assert len(markers) == 2 and marker_for(old_key) not in markers
+    assert comments[0]["id"] == old["id"] and "old report" not in comments[0]["body"]
     assert "`python=3.11`" in comments[0]["body"] and "`python=3.12`" in comments[1]["body"]
     # a re-run of leg 0 updates its own comment, not leg 1's
     job0 = Job(first_job.tool_cache, [], first_job.caches, 0, {"python": "3.11"})

@@ -40,6 +40,7 @@ class PrRun:
     files: dict[str, bytes]
     artifact: str
     key: str
+    legacy_key: str  # the key of the same use before the workflow file named it (its name did)
 
 
 @pytest.fixture(scope="module")
@@ -58,6 +59,7 @@ def pr_run(tmp_path_factory: pytest.TempPathFactory) -> PrRun:
         "GITHUB_EVENT_NAME": "pull_request",
         "GITHUB_REPOSITORY": "o/r",
         "GITHUB_WORKFLOW": "nix-attest PR check",
+        "GITHUB_WORKFLOW_REF": "fork/r/.github/workflows/pr-check.yml@refs/pull/7/merge",
         "GITHUB_JOB": "attest",
         "NIX_ATTEST_MATRIX": '{"python": "3.12"}',
         "NIX_ATTEST_JOB_INDEX": "1",
@@ -71,11 +73,14 @@ def pr_run(tmp_path_factory: pytest.TempPathFactory) -> PrRun:
         mp.chdir(demo)
         args = ["run", ".#default", "--policy", "policy.yaml", "--comment", "never", "-o", str(out)]
         assert main(args) == 0
-        use = use_identity(".#default", "nix-attest PR check/attest")
+        use = use_identity(
+            ".#default", ".github/workflows/pr-check.yml/attest", legacy_job="nix-attest PR check/attest"
+        )
+    assert use.legacy_key is not None
     files = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
     assert {"sbom.cdx.json", "diff.json", "policy.json", "report.md", "run.json"} <= set(files)
     files["report.md"] = FORGED.encode()
-    return PrRun(files, use.artifact_name, use.key)
+    return PrRun(files, use.artifact_name, use.key, use.legacy_key)
 
 
 def workflow_run_event(tmp_path: Path, **overrides: object) -> Path:
@@ -402,3 +407,22 @@ def test_artifacts_larger_than_listed_are_bounded_together(
     assert comment(trusted) == EXIT_USAGE
     assert "more than 25000 bytes together" in capsys.readouterr().err
     assert len(github.state.comments[("o", "r", 7)]) == 2  # the first two fit; the third is refused
+
+
+@pytest.mark.nix
+def test_a_fork_safe_comment_of_an_earlier_version_is_adopted_not_duplicated(
+    pr_run: PrRun, trusted: Path, github: Server, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Earlier versions keyed the comment by the workflow's name: run.json carries that key too, and the
+    comment the trusted side wrote under it is rewritten under the new marker, once."""
+    old = github.state.add_comment("o", "r", 7, BOT, fork_safe_marker(pr_run.legacy_key) + "\nold report")
+    github.state.add_artifact("o/r", RUN_ID, pr_run.artifact, pr_run.files)
+    github.state.add_pull("o/r", 7, HEAD_SHA, "fork/r")
+    assert comment(trusted) == 0, capsys.readouterr().err
+    (posted,) = github.state.comments[("o", "r", 7)]
+    assert posted["id"] == old["id"]
+    assert (
+        posted["body"].startswith(fork_safe_marker(pr_run.key) + "\n") and "old report" not in posted["body"]
+    )
+    assert comment(trusted) == 0
+    assert len(github.state.comments[("o", "r", 7)]) == 1

@@ -299,7 +299,14 @@ def test_run_json_carries_no_vulnerability_data_and_none_is_taken_from_it(
     """run.json is the run's name for its comment and its PR claim, nothing more: what `run` writes has
     no vulnerability field, and one a fork adds (a clean summary, a verdict) changes nothing."""
     record = json.loads(artifact["run.json"])
-    assert set(record) == {"format", "installable", "comment_key", "label", "pull_request"}
+    assert set(record) == {
+        "format",
+        "installable",
+        "comment_key",
+        "label",
+        "pull_request",
+        "legacy_comment_key",
+    }
     record |= {"vulnerabilities": {"active": 0, "findings": []}, "verdict": "pass", "summary": "all clear"}
     artifact["run.json"] = json.dumps(record).encode()
     github.state.artifacts.clear()

@@ -90,7 +90,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument(
         "--installable", metavar="NAME", help="names the comment (default: the SBOM's installable)"
     )
-    p.add_argument("--job", metavar="ID", help="names the comment (default: GITHUB_WORKFLOW/GITHUB_JOB)")
+    p.add_argument(
+        "--job",
+        metavar="ID",
+        help="names the comment (default: WORKFLOW/GITHUB_JOB, WORKFLOW the workflow file's path from "
+        "GITHUB_WORKFLOW_REF, else GITHUB_WORKFLOW)",
+    )
     p.add_argument("--no-summary", action="store_true", help="do not append to GITHUB_STEP_SUMMARY")
     p.add_argument("--output", metavar="FILE", help="also write the comment body to FILE")
     p.set_defaults(func=run)
@@ -153,7 +158,10 @@ def run(args: argparse.Namespace) -> int:
     if not token:
         raise InputError("no GitHub token: set the github-token input, GITHUB_TOKEN or GH_TOKEN")
     with GitHubClient(token=token) as client:
-        result = upsert_comment(client, repository, number, body, marker(installable, args.job or ctx.job))
+        # without --job, a comment an earlier version keyed by the workflow's name is adopted
+        legacy = () if args.job or ctx.legacy_job == ctx.job else (marker(installable, ctx.legacy_job),)
+        mark = marker(installable, args.job or ctx.job)
+        result = upsert_comment(client, repository, number, body, mark, legacy_marks=legacy)
     if result.warning:
         actions.warning(result.warning)
     else:
@@ -236,7 +244,10 @@ def comment_workflow_run(args: argparse.Namespace) -> int:
                 write_atomic(args.output, body)
             if not args.no_summary:
                 actions.append_summary(render_summary(data))
-            result = upsert_comment(client, run.repository, number, body, mark)
+            # a comment written for the key an earlier version gave this use (workflow name) is adopted
+            old = record.legacy_comment_key if record else None
+            legacy = (fork_safe_marker(old),) if old else ()
+            result = upsert_comment(client, run.repository, number, body, mark, legacy_marks=legacy)
             if result.warning:
                 actions.warning(result.warning)
                 continue

@@ -573,8 +573,15 @@ def report_data(
     )
 
 
-def publish(opts: RunOptions, ctx: PullRequestContext, data: ReportData, mark: str) -> str | None:
-    """Write report.md and the job summary, then the comment; returns the comment URL."""
+def publish(
+    opts: RunOptions,
+    ctx: PullRequestContext,
+    data: ReportData,
+    mark: str,
+    legacy_marks: tuple[str, ...] = (),
+) -> str | None:
+    """Write report.md and the job summary, then the comment (adopting one of ours under a
+    ``legacy_marks`` marker when none has ``mark``); returns the comment URL."""
     body = render_comment(data, mark)
     write_atomic(opts.output_dir / "report.md", body.split("\n", 1)[1] if body.startswith(mark) else body)
     try:
@@ -595,7 +602,13 @@ def publish(opts: RunOptions, ctx: PullRequestContext, data: ReportData, mark: s
     try:
         with GitHubClient(token=token) as client:
             result = upsert_comment(
-                client, opts.repository, opts.pr, body, mark, create=opts.comment == "always" or failing
+                client,
+                opts.repository,
+                opts.pr,
+                body,
+                mark,
+                create=opts.comment == "always" or failing,
+                legacy_marks=legacy_marks,
             )
     except NixAttestError as err:
         actions.warning(f"could not comment on the pull request: {err}")
@@ -651,7 +664,7 @@ def identify(opts: RunOptions, ctx: PullRequestContext) -> tuple[RunOptions, Use
     """This use's comment marker and artifact name (unique in the job), written with the output
     directory as the step outputs ``artifact-name`` and ``output-dir`` at once: the upload step needs
     them even when a stage fails."""
-    use = use_identity(opts.installable, ctx.job, opts.comment_group)
+    use = use_identity(opts.installable, ctx.job, opts.comment_group, legacy_job=ctx.legacy_job)
     wanted = opts.artifact_name or use.artifact_name
     runner_temp = os.environ.get("RUNNER_TEMP") if actions.in_actions() else None
     name, renamed = claim_artifact_name(wanted, runner_temp)
@@ -660,7 +673,7 @@ def identify(opts: RunOptions, ctx: PullRequestContext) -> tuple[RunOptions, Use
     actions.set_output("artifact-name", name)
     actions.set_output("output-dir", str(opts.output_dir))
     # for the fork-safe workflow_run workflow: name the comment as this run would, claim the PR
-    record = RunRecord(opts.installable, use.key, use.label, opts.pr)
+    record = RunRecord(opts.installable, use.key, use.label, opts.pr, use.legacy_key)
     write_atomic(opts.output_dir / RUN_RECORD, dumps_run_record(record))
     return replace(opts, artifact_name=name), use
 
@@ -672,7 +685,8 @@ def run(args: argparse.Namespace) -> int:
     for warning in done.warnings:
         actions.warning(warning)
     data = report_data(opts, done, ctx, use.label)
-    comment_url = publish(opts, ctx, data, use.marker)
+    legacy = (use.legacy_marker,) if use.legacy_marker else ()
+    comment_url = publish(opts, ctx, data, use.marker, legacy)
     set_outputs(done, data, comment_url)
     if done.error is not None:
         raise done.error

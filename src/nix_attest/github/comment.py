@@ -4,12 +4,15 @@ Listing is paginated (``per_page=100``); a comment counts as ours only when it s
 AND was written by the token's own identity (``github-actions[bot]`` for the Actions installation token,
 the ``GET /user`` login for a personal token), so nobody can hijack the comment by pasting the marker.
 A matching comment is edited in place (not touched when the body is unchanged); otherwise a new one
-is posted. A 403 (fork PRs, read-only tokens) is not a failure: the result carries a warning.
+is posted. When none has the marker, a comment of ours with a legacy marker (the key an earlier version
+used for the same use) is adopted: rewritten under the new marker, so an upgrade does not post a second
+comment. A 403 (fork PRs, read-only tokens) is not a failure: the result carries a warning.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -102,14 +105,23 @@ def is_ours(comment: dict[str, object], mark: str, author: str) -> bool:
 
 
 def find_comment(
-    client: GitHubClient, repository: str, number: int, mark: str, author: str
+    client: GitHubClient,
+    repository: str,
+    number: int,
+    mark: str,
+    author: str,
+    legacy_marks: Sequence[str] = (),
 ) -> dict[str, object] | None:
+    """Our comment with ``mark``; else the first of ours with one of ``legacy_marks`` (to adopt)."""
     owner, name = split_repository(repository)
     path = f"/repos/{owner}/{name}/issues/{number}/comments"
+    adoptable = None
     for comment in client.paginate(path, {"per_page": 100}):
         if is_ours(comment, mark, author):
             return comment
-    return None
+        if adoptable is None and any(is_ours(comment, old, author) for old in legacy_marks if old != mark):
+            adoptable = comment
+    return adoptable
 
 
 def upsert_comment(
@@ -121,15 +133,18 @@ def upsert_comment(
     *,
     author: str | None = None,
     create: bool = True,
+    legacy_marks: Sequence[str] = (),
 ) -> CommentResult:
     """Create or update the sticky comment; a permission failure becomes a warning, not an error.
 
-    With ``create=False`` only an existing comment is updated (``comment: on-failure`` after a fix)."""
+    With ``create=False`` only an existing comment is updated (``comment: on-failure`` after a fix).
+    ``legacy_marks``: markers earlier versions gave this comment; one of ours found under them (and
+    none under ``mark``) is updated and so takes ``mark``."""
     owner, name = split_repository(repository)
     text = with_marker(body, mark)
     try:
         who = author or token_author(client)
-        existing = find_comment(client, repository, number, mark, who)
+        existing = find_comment(client, repository, number, mark, who, legacy_marks)
         if existing is not None:
             cid = _int(existing.get("id"))
             url = _str(existing.get("html_url"))

@@ -17,7 +17,8 @@ class PullRequestContext:
     number: int | None = None  # the PR (or issue) number, when the event has one
     base_ref: str | None = None  # branch name of the PR base
     base_sha: str | None = None  # commit of the PR base
-    job: str = "local"  # workflow + job: one sticky comment per installable and job
+    job: str = "local"  # workflow file + job: one sticky comment per installable and job
+    legacy_job: str = "local"  # workflow name + job: the key before 0.x (comments adopted on upgrade)
     server_url: str = "https://github.com"
     run_url: str | None = None
     event_name: str | None = None
@@ -42,19 +43,34 @@ def pull_request_context(env: Mapping[str, str] | None = None) -> PullRequestCon
     repository = env.get("GITHUB_REPOSITORY") or None
     run_id = env.get("GITHUB_RUN_ID")
     run_url = f"{server}/{repository}/actions/runs/{run_id}" if repository and run_id else None
-    workflow = env.get("GITHUB_WORKFLOW") or ""
+    name = env.get("GITHUB_WORKFLOW") or ""
+    workflow = workflow_path(env.get("GITHUB_WORKFLOW_REF")) or name
     job_id = env.get("GITHUB_JOB") or ""
     job = f"{workflow}/{job_id}" if workflow or job_id else "local"
+    legacy_job = f"{name}/{job_id}" if name or job_id else "local"
     return PullRequestContext(
         repository=repository,
         number=number,
         base_ref=base_ref,
         base_sha=base_sha,
         job=job,
+        legacy_job=legacy_job,
         server_url=server,
         run_url=run_url,
         event_name=env.get("GITHUB_EVENT_NAME") or None,
     )
+
+
+def workflow_path(workflow_ref: str | None) -> str | None:
+    """The workflow file's path in its repository from ``GITHUB_WORKFLOW_REF``
+    (``owner/repo/.github/workflows/ci.yml@refs/pull/5/merge`` -> ``.github/workflows/ci.yml``): unlike
+    the workflow's ``name:``, two workflows cannot share it, and without the ref it is the same on every
+    branch and pull request."""
+    if not workflow_ref:
+        return None
+    path = workflow_ref.rpartition("@")[0] if "@" in workflow_ref else workflow_ref
+    parts = path.split("/", 2)
+    return parts[2] if len(parts) == 3 and parts[2] else None
 
 
 def _event(path: str | None) -> dict[str, Any]:

@@ -7,8 +7,10 @@ under the same name in one run). Composite actions cannot see the matrix, so the
 ``toJSON(matrix)`` and ``strategy.job-index`` through its step's ``env:`` (``NIX_ATTEST_MATRIX``,
 ``NIX_ATTEST_JOB_INDEX``).
 
-Outside a matrix the comment key is ``installable|workflow/job``, as before matrix legs had keys, so
-comments written by earlier versions are still found and updated.
+Outside a matrix the comment key is ``installable|workflow/job``, as before matrix legs had keys. The
+workflow is its file's path (``GITHUB_WORKFLOW_REF``), no longer its ``name:`` (two workflow files with one
+name shared a comment): the key under the name is kept as ``legacy_marker`` so that a comment an earlier
+version wrote is adopted (rewritten under the new marker) instead of a second comment being posted.
 """
 
 from __future__ import annotations
@@ -46,8 +48,13 @@ class MatrixLeg:
 class UseIdentity:
     key: str  # what the comment marker is a digest of
     marker: str
+    legacy_key: str | None  # the key earlier versions gave this use (workflow name), when different
     artifact_name: str  # default artifact name (before making it unique in the job)
     label: str | None  # shown in the report header: the comment group or the matrix leg
+
+    @property
+    def legacy_marker(self) -> str | None:
+        return marker_for(self.legacy_key) if self.legacy_key is not None else None
 
 
 def matrix_leg(env: Mapping[str, str]) -> MatrixLeg:
@@ -73,22 +80,32 @@ def _scalar(value: object) -> str:
 
 
 def use_identity(
-    installable: str, job: str, group: str | None = None, env: Mapping[str, str] | None = None
+    installable: str,
+    job: str,
+    group: str | None = None,
+    env: Mapping[str, str] | None = None,
+    *,
+    legacy_job: str | None = None,
 ) -> UseIdentity:
     """The comment key/marker and default artifact name of one use.
 
     ``job`` is ``workflow/job`` (``PullRequestContext.job``). A ``group`` names the comment: every use
     with the same group shares one comment, wherever it runs; without one the key is the installable,
-    the job and the matrix leg."""
+    the job and the matrix leg. ``legacy_job`` (``PullRequestContext.legacy_job``) gives the marker the
+    same use had when the workflow was named by its ``name:``."""
     env = env if env is not None else os.environ
     leg = matrix_leg(env)
     if group is not None and (not group.strip() or len(group) > MAX_GROUP or "\n" in group):
         raise InputError(f"comment-group must be one line of 1 to {MAX_GROUP} characters")
+    legacy_key = None
     if group:
         key = f"group|{group}"
         label: str | None = group
     else:
-        key = f"{installable}|{job}" + (f"|{leg.values}" if leg.values else "")
+        leg_part = f"|{leg.values}" if leg.values else ""
+        key = f"{installable}|{job}{leg_part}"
+        if legacy_job is not None and legacy_job != job:
+            legacy_key = f"{installable}|{legacy_job}{leg_part}"
         label = leg.label or None
     digest = hashlib.sha256(key.encode()).hexdigest()[:8]
     job_id = env.get("GITHUB_JOB") or "local"
@@ -96,7 +113,7 @@ def use_identity(
     if leg.values and leg.index is not None:
         parts.append(str(leg.index))
     parts += [_slug(group or installable, 40), digest]
-    return UseIdentity(key, marker_for(key), "-".join(p for p in parts if p), label)
+    return UseIdentity(key, marker_for(key), legacy_key, "-".join(p for p in parts if p), label)
 
 
 def _slug(text: str, limit: int) -> str:

@@ -31,6 +31,7 @@ class RunRecord:
     comment_key: str  # the sticky comment's key (github.identity), its marker is a digest of it
     label: str | None = None  # the comment group or matrix leg, shown in the heading
     pull_request: int | None = None  # the PR the run says it belongs to (a claim: verify it)
+    legacy_comment_key: str | None = None  # the key earlier versions used (workflow name): adopt its comment
 
 
 def dumps_run_record(record: RunRecord) -> str:
@@ -40,6 +41,7 @@ def dumps_run_record(record: RunRecord) -> str:
         "comment_key": record.comment_key,
         "label": record.label,
         "pull_request": record.pull_request,
+        "legacy_comment_key": record.legacy_comment_key,
     }
     return json.dumps(doc, indent=2, sort_keys=True) + "\n"
 
@@ -56,7 +58,8 @@ def loads_run_record(data: bytes, *, source: str = RUN_RECORD) -> RunRecord:
     number = doc.get("pull_request")
     if number is not None and (isinstance(number, bool) or not isinstance(number, int) or number <= 0):
         raise InputError(f"{source}: pull_request must be a positive number")
-    return RunRecord(installable, key, label, number)
+    legacy = _text(doc, "legacy_comment_key", MAX_KEY, source, optional=True)
+    return RunRecord(installable, key, label, number, legacy)
 
 
 def _text(
