@@ -131,19 +131,40 @@ def posted(github: Server) -> str:  # noqa: F811
     return str(one["body"])
 
 
-def test_the_trusted_side_scans_the_artifacts_components_and_ignores_the_forks_results(
+Scan = Callable[..., str]
+
+
+@pytest.fixture
+def scan(
     trusted: Path,
     github: Server,  # noqa: F811
     fake_nvd: FakeNvd,  # noqa: F811
     fake_osv: FakeOsv,  # noqa: F811
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
-) -> None:
+) -> Scan:
+    """The trusted side's scan with its own NVD database (updated once, here) and OSV: `scan()` runs the
+    comment on the artifact as uploaded, `scan(edited)` first puts the fork's edited artifact in its
+    place. Either way the comment must exit 0; the posted body is returned."""
     cache = tmp_path / "trusted-cache"
     assert main(["vulndb", "update", "--cache-dir", str(cache), "--nvd-url", fake_nvd.url]) == 0
-    code = comment(trusted, "--nvd-cache", str(cache), "--nvd-url", fake_nvd.url, "--osv-url", fake_osv.url)
-    assert code == 0, capsys.readouterr().err
-    body = posted(github)
+    args = ("--nvd-cache", str(cache), "--nvd-url", fake_nvd.url, "--osv-url", fake_osv.url)
+
+    def run(edited: dict[str, bytes] | None = None) -> str:
+        if edited is not None:
+            github.state.artifacts.clear()  # the fork's edited artifact instead of the honest one
+            github.state.add_artifact("o/r", RUN_ID, "nix-attest-attest", edited)
+        assert comment(trusted, *args) == 0, capsys.readouterr().err
+        return posted(github)
+
+    return run
+
+
+def test_the_trusted_side_scans_the_artifacts_components_and_ignores_the_forks_results(
+    scan: Scan,
+    fake_osv: FakeOsv,  # noqa: F811
+) -> None:
+    body = scan()
     section = body[body.index("### Vulnerabilities") :]
     # found here, with this side's database: xz's backdoor is active whatever the fork's VDR says
     assert "CVE-2024-3094" in section and "trust me" not in body
@@ -186,13 +207,22 @@ def test_vulnerabilities_false_is_said(
     assert "waiver.unused" not in body  # its waiver cannot be judged without a scan
 
 
-def _rewrite(artifact: dict[str, bytes], change: Callable[[dict[str, Any]], None]) -> None:
-    """The fork edits the components of its sbom.cdx.json and of the VDR's SBOM alike."""
+def _edit_docs(artifact: dict[str, bytes], change: Callable[[dict[str, Any]], None]) -> None:
+    """The fork edits its sbom.cdx.json and the VDR's SBOM alike (`change` edits one document)."""
     for name in ("sbom.cdx.json", "vulnerabilities.cdx.json"):
         doc = json.loads(artifact[name])
+        change(doc)
+        artifact[name] = json.dumps(doc).encode()
+
+
+def _rewrite(artifact: dict[str, bytes], change: Callable[[dict[str, Any]], None]) -> None:
+    """The fork edits the components of its sbom.cdx.json and of the VDR's SBOM alike."""
+
+    def each_component(doc: dict[str, Any]) -> None:
         for c in doc["components"]:
             change(c)
-        artifact[name] = json.dumps(doc).encode()
+
+    _edit_docs(artifact, each_component)
 
 
 def _only(which: Callable[[dict[str, Any]], bool], change: Callable[[dict[str, Any]], None]) -> Any:
@@ -258,13 +288,8 @@ def _other_vendor(c: dict[str, Any]) -> None:
     ],
 )
 def test_identifiers_the_fork_wrote_cannot_hide_a_finding(
-    trusted: Path,
-    github: Server,  # noqa: F811
-    fake_nvd: FakeNvd,  # noqa: F811
-    fake_osv: FakeOsv,  # noqa: F811
+    scan: Scan,
     artifact: dict[str, bytes],
-    tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
     which: Callable[[dict[str, Any]], bool],
     hide: Callable[[dict[str, Any]], None],
     hidden: str,
@@ -274,13 +299,7 @@ def test_identifiers_the_fork_wrote_cannot_hide_a_finding(
     (the curated map and the name, besides any CPE the SBOM gives) and takes no patch in them as a
     fix, so the backdoored xz stays an active, critical finding and the base policy fails."""
     _rewrite(artifact, _only(which, hide))
-    github.state.artifacts.clear()  # the fork's edited artifact instead of the honest one
-    github.state.add_artifact("o/r", RUN_ID, "nix-attest-attest", artifact)
-    cache = tmp_path / "trusted-cache"
-    assert main(["vulndb", "update", "--cache-dir", str(cache), "--nvd-url", fake_nvd.url]) == 0
-    code = comment(trusted, "--nvd-cache", str(cache), "--nvd-url", fake_nvd.url, "--osv-url", fake_osv.url)
-    assert code == 0, capsys.readouterr().err
-    body = posted(github)
+    body = scan(artifact)
     section = body[body.index("### Vulnerabilities") :]
     assert hidden in section
     assert "fixed by the patch CVE-2024-3094" not in section
@@ -288,13 +307,7 @@ def test_identifiers_the_fork_wrote_cannot_hide_a_finding(
 
 
 def test_run_json_carries_no_vulnerability_data_and_none_is_taken_from_it(
-    trusted: Path,
-    github: Server,  # noqa: F811
-    fake_nvd: FakeNvd,  # noqa: F811
-    fake_osv: FakeOsv,  # noqa: F811
-    artifact: dict[str, bytes],
-    tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
+    scan: Scan, artifact: dict[str, bytes]
 ) -> None:
     """run.json is the run's name for its comment and its PR claim, nothing more: what `run` writes has
     no vulnerability field, and one a fork adds (a clean summary, a verdict) changes nothing."""
@@ -309,44 +322,27 @@ def test_run_json_carries_no_vulnerability_data_and_none_is_taken_from_it(
     }
     record |= {"vulnerabilities": {"active": 0, "findings": []}, "verdict": "pass", "summary": "all clear"}
     artifact["run.json"] = json.dumps(record).encode()
-    github.state.artifacts.clear()
-    github.state.add_artifact("o/r", RUN_ID, "nix-attest-attest", artifact)
-    cache = tmp_path / "trusted-cache"
-    assert main(["vulndb", "update", "--cache-dir", str(cache), "--nvd-url", fake_nvd.url]) == 0
-    code = comment(trusted, "--nvd-cache", str(cache), "--nvd-url", fake_nvd.url, "--osv-url", fake_osv.url)
-    assert code == 0, capsys.readouterr().err
-    body = posted(github)
+    body = scan(artifact)
     assert "CVE-2024-3094" in body[body.index("### Vulnerabilities") :]
     assert "**fail**" in body and "all clear" not in body
 
 
 def test_a_forged_system_cannot_hide_a_finding_that_needs_linux(
-    trusted: Path,
-    github: Server,  # noqa: F811
-    fake_nvd: FakeNvd,  # noqa: F811
-    fake_osv: FakeOsv,  # noqa: F811
-    artifact: dict[str, bytes],
-    tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
+    scan: Scan, artifact: dict[str, bytes]
 ) -> None:
     """CVE-2010-0748 is transmission < 1.92 AND the Linux kernel: it holds for a Linux build. The SBOM
     says which system it was built for, and a fork can say Darwin (or nothing) there; the trusted side
     takes every operating system as possible, so the finding stays (here waived by the base policy)."""
-    for name in ("sbom.cdx.json", "vulnerabilities.cdx.json"):
-        doc = json.loads(artifact[name])
+
+    def darwin(doc: dict[str, Any]) -> None:
         props = doc["metadata"]["properties"]
         assert any(p["name"] == "nix-attest:system" and p["value"].endswith("-linux") for p in props)
         for p in props:
             if p["name"] == "nix-attest:system":
                 p["value"] = "aarch64-darwin"
-        artifact[name] = json.dumps(doc).encode()
-    github.state.artifacts.clear()
-    github.state.add_artifact("o/r", RUN_ID, "nix-attest-attest", artifact)
-    cache = tmp_path / "trusted-cache"
-    assert main(["vulndb", "update", "--cache-dir", str(cache), "--nvd-url", fake_nvd.url]) == 0
-    code = comment(trusted, "--nvd-cache", str(cache), "--nvd-url", fake_nvd.url, "--osv-url", fake_osv.url)
-    assert code == 0, capsys.readouterr().err
-    body = posted(github)
+
+    _edit_docs(artifact, darwin)
+    body = scan(artifact)
     section = body[body.index("### Vulnerabilities") :]
     assert "CVE-2010-0748" in section and "transmission is only a build tool here" in section
     assert "waiver.unused" not in body
@@ -395,24 +391,18 @@ def _add_vulnerable_purls(artifact: dict[str, bytes]) -> None:
         ("gin", "1.5.0", "pkg:golang/github.com/gin-gonic/gin@1.5.0"),
         ("gradio", "4.36.1", "pkg:pypi/gradio@4.36.1"),
     ]
-    for name in ("sbom.cdx.json", "vulnerabilities.cdx.json"):
-        doc = json.loads(artifact[name])
+
+    def add(doc: dict[str, Any]) -> None:
         for n, v, purl in extra:
             doc["components"].append(
                 {"type": "library", "bom-ref": f"extra-{n}", "name": n, "version": v, "purl": purl}
             )
-        artifact[name] = json.dumps(doc).encode()
+
+    _edit_docs(artifact, add)
 
 
 def test_a_scan_the_artifact_makes_fail_is_no_pass(
-    trusted: Path,
-    github: Server,  # noqa: F811
-    fake_nvd: FakeNvd,  # noqa: F811
-    fake_osv: FakeOsv,  # noqa: F811
-    artifact: dict[str, bytes],
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    scan: Scan, artifact: dict[str, bytes], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A fork can make the trusted side's scan fail: listing purls with enough OSV advisories (over
     OSV's MAX_ADVISORIES: old tensorflow, django, jenkins... alone pass thousands) makes OSV's answer
@@ -421,16 +411,10 @@ def test_a_scan_the_artifact_makes_fail_is_no_pass(
     from nix_attest.vuln.sources import osv
 
     monkeypatch.setattr(osv, "MAX_ADVISORIES", 2)  # the honest artifact's scan stays under it
-    cache = tmp_path / "trusted-cache"
-    assert main(["vulndb", "update", "--cache-dir", str(cache), "--nvd-url", fake_nvd.url]) == 0
-    args = ("--nvd-cache", str(cache), "--nvd-url", fake_nvd.url, "--osv-url", fake_osv.url)
-    assert comment(trusted, *args) == 0, capsys.readouterr().err
-    assert "**fail**" in posted(github) and "CVE-2024-3094" in posted(github)
+    honest = scan()
+    assert "**fail**" in honest and "CVE-2024-3094" in honest
     _add_vulnerable_purls(artifact)
-    github.state.artifacts.clear()
-    github.state.add_artifact("o/r", RUN_ID, "nix-attest-attest", artifact)
-    assert comment(trusted, *args) == 0, capsys.readouterr().err
-    body = posted(github)
+    body = scan(artifact)
     assert "more than 2 advisories" in body
     assert "✅" not in body and "**pass**" not in body
     assert "## ⚠️ nix-attest: **error**" in body and "vulnerability rules could not be checked" in body
