@@ -41,10 +41,22 @@ def _env(tmp_path: Path, extra: dict[str, str]) -> dict[str, str]:
     }
 
 
-def _check(result_steps: dict[str, bool], stderr: str, restored: bool) -> None:
-    assert result_steps["nvd-restore"] is restored
-    assert result_steps["nvd-built"] is restored  # nothing saved where nothing is restored
-    said = "not using the NVD database cache" in stderr
+def _check(
+    tmp_path: Path, action: str, given: dict[str, str], env: dict[str, str], stops: str, restored: bool
+) -> None:
+    """Runs `action` (a folder of the repository, "" for the root action) like the runner, its `stops`
+    step exiting 2 at once (the cache steps are before it and the save after it runs always()); the
+    NVD database is restored (and saved) exactly when `restored`, and said to be left out otherwise."""
+    root, job = prepare_action(tmp_path)
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    temp = tmp_path / "rt"
+    temp.mkdir()
+    result = run_action(root / action, given, env=env, workspace=ws, runner_temp=temp, token=TOKEN, job=job)
+    assert result.step(stops).returncode == 2
+    assert result.step("nvd-restore").ran is restored
+    assert result.step("nvd-built").ran is restored  # nothing saved where nothing is restored
+    said = "not using the NVD database cache" in result.step("nvd").stderr
     assert said is not restored
 
 
@@ -52,46 +64,16 @@ def _check(result_steps: dict[str, bool], stderr: str, restored: bool) -> None:
 def test_the_root_action_restores_the_nvd_database_only_where_the_cache_rule_allows(
     tmp_path: Path, env: dict[str, str], inputs: dict[str, str], restored: bool
 ) -> None:
-    root, job = prepare_action(tmp_path)
-    ws = tmp_path / "ws"
-    ws.mkdir()
-    temp = tmp_path / "rt"
-    temp.mkdir()
-    # a closure that is not one: the run step stops at once (exit 2); the cache steps are before it
-    # and the save after it runs always()
+    # a closure that is not one: the run step stops at once (exit 2)
     given = {"installable": ".#default", "closure": "bogus", "comment": "never", **inputs}
-    result = run_action(
-        root, given, env=_env(tmp_path, env), workspace=ws, runner_temp=temp, token=TOKEN, job=job
-    )
-    assert result.step("run").returncode == 2
-    _check({s: result.step(s).ran for s in ("nvd-restore", "nvd-built")}, result.step("nvd").stderr, restored)
+    _check(tmp_path, "", given, _env(tmp_path, env), "run", restored)
 
 
 @pytest.mark.parametrize(("env", "inputs", "restored"), CASES[:3] + CASES[4:])
 def test_the_comment_action_follows_the_same_rule(
     tmp_path: Path, env: dict[str, str], inputs: dict[str, str], restored: bool
 ) -> None:
-    root, job = prepare_action(tmp_path)
-    ws = tmp_path / "ws"
-    ws.mkdir()
-    temp = tmp_path / "rt"
-    temp.mkdir()
     event = tmp_path / "wr.json"
     event.write_text("{}")  # not a workflow_run event: the comment step stops at once (exit 2)
-    environment = {
-        **_env(tmp_path, env),
-        "GITHUB_EVENT_NAME": "workflow_run",
-        "GITHUB_EVENT_PATH": str(event),
-    }
-    given = {"workflow-run": "true", **inputs}
-    result = run_action(
-        root / "actions" / "comment",
-        given,
-        env=environment,
-        workspace=ws,
-        runner_temp=temp,
-        token=TOKEN,
-        job=job,
-    )
-    assert result.step("comment").returncode == 2
-    _check({s: result.step(s).ran for s in ("nvd-restore", "nvd-built")}, result.step("nvd").stderr, restored)
+    run_env = {**_env(tmp_path, env), "GITHUB_EVENT_NAME": "workflow_run", "GITHUB_EVENT_PATH": str(event)}
+    _check(tmp_path, "actions/comment", {"workflow-run": "true", **inputs}, run_env, "comment", restored)
