@@ -215,27 +215,47 @@ def test_extra_component_in_the_sbom_fails_the_closure_check(
     assert "1 path(s) in the attested SBOM are not in the closure: openssl 3.0.1 (/nix/store/0000" in err
 
 
+@pytest.mark.parametrize(
+    ("scope", "where", "endpoints"),
+    [
+        pytest.param(("--repository", REPO), "octo/widgets", ["repos"], id="repository"),
+        # --owner: neither an organisation's nor a user account's listing has one
+        pytest.param(("--owner", "octo"), "repositories of octo", ["orgs", "users"], id="owner"),
+    ],
+)
 def test_no_attestation_exits_1_with_one_line(
-    env: Server, built: Built, trust_files: dict[str, Path], capsys: pytest.CaptureFixture[str]
+    env: Server,
+    built: Built,
+    trust_files: dict[str, Path],
+    capsys: pytest.CaptureFixture[str],
+    scope: tuple[str, str],
+    where: str,
+    endpoints: list[str],
 ) -> None:
     app = built.app
-    assert _verify(trust_files, "--store-path", app, "--repository", REPO) == 1
+    assert _verify(trust_files, "--store-path", app, *scope) == 1
     _, err = _err_line(capsys)
     assert err == (
         "nix-attest: error: GitHub has no attestation of https://cyclonedx.org/bom for "
-        f"sha256:{nar_sha256_hex(app)} in octo/widgets\n"
+        f"sha256:{nar_sha256_hex(app)} in {where}\n"
     )
+    assert [r.path.split("/")[1] for r in env.state.attestation_requests()] == endpoints
 
 
 @pytest.mark.parametrize(
-    ("token", "message", "hint"),
+    ("token", "scope", "message", "hint"),
     [
-        ("ghp_" + "x" * 36, "GitHub rejected the token listing the attestations of octo/widgets (HTTP 401)",
-         "wrong or expired"),
-        ("no-read", "the token may not list the attestations of octo/widgets (HTTP 403)",
-         "`attestations: read`"),
-        ("", "GitHub refused to list the attestations of octo/widgets without a token (HTTP 401)",
+        ("ghp_" + "x" * 36, ("--repository", REPO),
+         "GitHub rejected the token listing the attestations of octo/widgets (HTTP 401)", "wrong or expired"),
+        ("no-read", ("--repository", REPO),
+         "the token may not list the attestations of octo/widgets (HTTP 403)", "`attestations: read`"),
+        ("", ("--repository", REPO),
+         "GitHub refused to list the attestations of octo/widgets without a token (HTTP 401)",
          "set GITHUB_TOKEN or GH_TOKEN"),
+        # refused on the user endpoint --owner falls back to
+        ("no-read", ("--owner", "alice"),
+         "the token may not list the attestations of repositories of alice (HTTP 403)",
+         "`attestations: read`"),
     ],
 )  # fmt: skip
 def test_refused_token_is_one_clear_line(
@@ -245,13 +265,17 @@ def test_refused_token_is_one_clear_line(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
     token: str,
+    scope: tuple[str, str],
     message: str,
     hint: str,
 ) -> None:
     env.state.users["no-read"] = "reader"
     env.state.no_attestations_read.add("no-read")
     monkeypatch.setenv("GITHUB_TOKEN", token)
-    assert _verify(trust_files, "--store-path", built.app, "--repository", REPO) == 3
+    # alice is a user account: /orgs/alice is not found (whatever the token), her listing is /users/alice
+    env.state.user_accounts.add("alice")
+    env.state.faults.append(Fault(404, body={"message": "Not Found"}, path="/orgs/"))
+    assert _verify(trust_files, "--store-path", built.app, *scope) == 3
     out, err = _err_line(capsys)
     assert out == ""
     assert err.startswith(f"nix-attest: error: {message} (") and hint in err
@@ -303,36 +327,6 @@ def test_owner_may_be_a_user_account(
     out = capsys.readouterr().out
     assert "verified GitHub attestation 2 of 2" in out
     assert "ok: repository alice/dotfiles belongs to Alice" in out
-
-
-def test_owner_with_no_attestation_under_either_kind_of_account(
-    env: Server, built: Built, trust_files: dict[str, Path], capsys: pytest.CaptureFixture[str]
-) -> None:
-    app = built.app
-    assert _verify(trust_files, "--store-path", app, "--owner", "octo") == 1
-    _, err = _err_line(capsys)
-    assert err == (
-        "nix-attest: error: GitHub has no attestation of https://cyclonedx.org/bom for "
-        f"sha256:{nar_sha256_hex(app)} in repositories of octo\n"
-    )
-    assert [r.path.split("/")[1] for r in env.state.attestation_requests()] == ["orgs", "users"]
-
-
-def test_owner_refused_on_the_user_endpoint_is_one_clear_line(
-    env: Server,
-    built: Built,
-    trust_files: dict[str, Path],
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    env.state.user_accounts.add("alice")
-    env.state.users["no-read"] = "reader"
-    env.state.no_attestations_read.add("no-read")
-    monkeypatch.setenv("GITHUB_TOKEN", "no-read")
-    env.state.faults.append(Fault(404, body={"message": "Not Found"}, path="/orgs/"))
-    assert _verify(trust_files, "--store-path", built.app, "--owner", "alice") == 3
-    _, err = _err_line(capsys)
-    assert "the token may not list the attestations of repositories of alice (HTTP 403)" in err
 
 
 def test_bundle_dir_works_offline(
