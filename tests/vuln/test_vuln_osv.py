@@ -7,6 +7,8 @@ import copy
 import json
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -169,13 +171,22 @@ class _Drip(BaseHTTPRequestHandler):
             time.sleep(0.05)
 
 
+@contextmanager
+def _serving(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    """A local server answering with `handler` while the block runs; yields its URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 def test_a_source_that_drips_its_answer_is_cut_off_at_the_deadline() -> None:
     """The read timeout bounds each wait for a byte, not the answer: a service sending one byte just
     inside it would hold a scan for ever. Each request has an overall deadline."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Drip)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        url = f"http://127.0.0.1:{server.server_address[1]}"
+    with _serving(_Drip) as url:
         with ServiceClient(url, name="OSV", timeout=(1, 1), deadline=1.0) as client:
             start = time.monotonic()
             with pytest.raises(ExternalError, match=r"OSV GET .*: no complete answer within 1 s"):
@@ -183,9 +194,6 @@ def test_a_source_that_drips_its_answer_is_cut_off_at_the_deadline() -> None:
             assert time.monotonic() - start < 2.5
         with ServiceClient(url, name="OSV", timeout=(1, 1)) as client:
             assert client.request("GET", "v1/vulns/X", max_bytes=1000) == b"x" * 60  # it does arrive
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 class _BusyThenDrip(_Drip):
@@ -210,18 +218,14 @@ def test_the_deadline_covers_rate_limit_waits_and_every_attempt(monkeypatch: pyt
     that would end past it is not started."""
     monkeypatch.setattr(http, "_sleep", time.sleep)  # the waits really pass here
     _BusyThenDrip.busy = 0
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _BusyThenDrip)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        url = f"http://127.0.0.1:{server.server_address[1]}"
-        with ServiceClient(url, name="OSV", timeout=(1, 1), deadline=1.0) as client:
-            start = time.monotonic()
-            with pytest.raises(ExternalError, match=r"OSV GET .*: (no complete answer within 1 s|429)"):
-                client.request("GET", "v1/vulns/X", max_bytes=1000)
-            assert time.monotonic() - start < 1.5  # not 3 x 0.4 s of waits and then 1 s of dripping
-    finally:
-        server.shutdown()
-        server.server_close()
+    with (
+        _serving(_BusyThenDrip) as url,
+        ServiceClient(url, name="OSV", timeout=(1, 1), deadline=1.0) as client,
+    ):
+        start = time.monotonic()
+        with pytest.raises(ExternalError, match=r"OSV GET .*: (no complete answer within 1 s|429)"):
+            client.request("GET", "v1/vulns/X", max_bytes=1000)
+        assert time.monotonic() - start < 1.5  # not 3 x 0.4 s of waits and then 1 s of dripping
 
 
 def test_osv_severity_v3_scored_from_the_vector_else_the_database_word() -> None:
