@@ -282,51 +282,42 @@ def test_refused_token_is_one_clear_line(
     assert "ghp_" not in err
 
 
+@pytest.mark.parametrize(
+    ("owner", "user", "spelled"),
+    [
+        pytest.param("octo", False, "octo", id="organisation"),
+        # GitHub lists a personal account's attestations under /users/NAME, not /orgs/NAME (404 there):
+        # the lookup falls back to it; the owner is compared whatever its case
+        pytest.param("alice", True, "Alice", id="user account"),
+    ],
+)
 def test_owner_requires_a_signer_repository_of_that_owner(
     env: Server,
     built: Built,
     sign: Signer,
     trust_files: dict[str, Path],
     capsys: pytest.CaptureFixture[str],
+    owner: str,
+    user: bool,
+    spelled: str,
 ) -> None:
     app, sbom = built.app, built.sbom
-    env.state.add_attestation("octo/widgets", sign(sbom, "evil/widgets")[0].read_text())
-    assert _verify(trust_files, "--store-path", app, "--owner", "octo") == 1
-    out, _ = _err_line(capsys)
-    assert "identity check failed: repository is evil/widgets, expected a repository of octo" in out
-    assert env.state.attestation_requests()[0].path.startswith("/orgs/octo/attestations/sha256:")
-    env.state.add_attestation("octo/gadgets", sign(sbom, "octo/gadgets")[0].read_text())
-    assert _verify(trust_files, "--store-path", app, "--owner", "octo") == 0
-    out = capsys.readouterr().out
-    assert "ok: repository octo/gadgets belongs to octo" in out
-
-
-def test_owner_may_be_a_user_account(
-    env: Server,
-    built: Built,
-    sign: Signer,
-    trust_files: dict[str, Path],
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    """GitHub lists a personal account's attestations under /users/NAME, not /orgs/NAME (404 there): the
-    lookup falls back to it, and the signer must still be a repository of that user."""
-    app, sbom = built.app, built.sbom
-    env.state.user_accounts.add("alice")
+    if user:
+        env.state.user_accounts.add(owner)
     digest = nar_sha256_hex(app)
-    env.state.add_attestation("alice/dotfiles", sign(sbom, "evil/dotfiles")[0].read_text())
-    assert _verify(trust_files, "--store-path", app, "--owner", "alice") == 1
+    env.state.add_attestation(f"{owner}/widgets", sign(sbom, "evil/widgets")[0].read_text())
+    assert _verify(trust_files, "--store-path", app, "--owner", owner) == 1
     out, _ = _err_line(capsys)
-    assert "identity check failed: repository is evil/dotfiles, expected a repository of alice" in out
-    assert [r.path for r in env.state.attestation_requests()] == [
-        f"/orgs/alice/attestations/sha256:{digest}",
-        f"/users/alice/attestations/sha256:{digest}",
-    ]
-    assert env.state.attestation_requests()[1].query["predicate_type"] == ["https://cyclonedx.org/bom"]
-    env.state.add_attestation("alice/dotfiles", sign(sbom, "alice/dotfiles")[0].read_text())
-    assert _verify(trust_files, "--store-path", app, "--owner", "Alice") == 0
+    assert f"identity check failed: repository is evil/widgets, expected a repository of {owner}" in out
+    kinds = ["orgs", "users"] if user else ["orgs"]
+    requests = env.state.attestation_requests()
+    assert [r.path for r in requests] == [f"/{kind}/{owner}/attestations/sha256:{digest}" for kind in kinds]
+    assert requests[-1].query["predicate_type"] == ["https://cyclonedx.org/bom"]
+    env.state.add_attestation(f"{owner}/gadgets", sign(sbom, f"{owner}/gadgets")[0].read_text())
+    assert _verify(trust_files, "--store-path", app, "--owner", spelled) == 0
     out = capsys.readouterr().out
     assert "verified GitHub attestation 2 of 2" in out
-    assert "ok: repository alice/dotfiles belongs to Alice" in out
+    assert f"ok: repository {owner}/gadgets belongs to {spelled}" in out
 
 
 def test_bundle_dir_works_offline(
