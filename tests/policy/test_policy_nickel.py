@@ -168,3 +168,47 @@ def test_a_rule_crashing_everywhere_is_isolated_only_up_to_a_limit(tmp_path: Pat
     assert len(crash) == 4  # three isolated, then one "not isolated further"
     assert sum("not isolated further" in f.message for f in crash) == 1
     assert [(f.rule, f.index) for f in findings if f.rule == "fine"] == [("fine", 3)]  # other rules still run
+
+
+def _budget_runner(answers: list[str | None]) -> tuple[list[str], object]:
+    """A Nickel runner that answers from ``answers`` in turn: None is running out of memory, 'time' out
+    of time, anything else the JSON Nickel printed. Records each program's rule names."""
+    from nix_attest.sandbox import BudgetExceeded
+
+    asked: list[str] = []
+
+    def run(source: str) -> str:
+        asked.append(source)
+        answer = answers.pop(0)
+        if answer is None:
+            raise BudgetExceeded("memory", "signal SIGABRT", 0)
+        if answer == "time":
+            raise BudgetExceeded("time", "", 0)
+        return answer
+
+    return asked, run
+
+
+def test_a_rule_rerun_after_a_memory_failure_is_not_blamed_for_the_time_left(tmp_path: Path) -> None:
+    """A batch runs out of memory, so each rule is rerun alone to name the one at fault; if the time
+    budget (shared by every run) ends during a rerun of a harmless rule, that rule is not the culprit:
+    the error names every rule still under suspicion and the memory failure (seen on a loaded CI
+    machine: "Nickel rule 'fine' ran longer than 1 s")."""
+    from nix_attest.policy.nickel_rules import NickelChecker, NickelPolicy
+
+    policy = NickelPolicy(str(tmp_path / "p.ncl"), ("fine", "spin"), ())
+    _, runner = _budget_runner([None, "time"])
+    with pytest.raises(PolicyFileError) as caught:
+        NickelChecker(policy, runner=runner).check([{"name": "zlib"}])  # type: ignore[arg-type]
+    message = str(caught.value)
+    assert "Nickel rules 'fine', 'spin' ran out of" in message and "(budgets.nickel-memory)" in message
+    # a rerun that itself runs out of memory still names that rule alone
+    _, runner = _budget_runner([None, "[]", None])
+    with pytest.raises(PolicyFileError) as caught:
+        NickelChecker(policy, runner=runner).check([{"name": "zlib"}])  # type: ignore[arg-type]
+    assert "Nickel rule 'spin' ran out of" in str(caught.value)
+    # time running out on the last suspect: it alone is left under suspicion
+    _, runner = _budget_runner([None, "[]", "time"])
+    with pytest.raises(PolicyFileError) as caught:
+        NickelChecker(policy, runner=runner).check([{"name": "zlib"}])  # type: ignore[arg-type]
+    assert "Nickel rule 'spin' ran out of" in str(caught.value)

@@ -302,11 +302,9 @@ class NickelChecker:
             out = json.loads(self._run(self._source(components, lo, hi, names)))
         except BudgetExceeded as exc:
             rules = list(names or self.policy.rule_ids)
-            if exc.kind == "memory" and len(rules) > 1:  # find the rule that needs the memory
-                return [f for name in rules for f in self._batch(components, lo, hi, [name])]
-            label = ", ".join(repr(r) for r in rules)
-            what = f"Nickel rule{'s' if len(rules) > 1 else ''} {label}"
-            raise budget_error(self.policy.path, what, exc, self._run) from exc
+            if exc.kind == "memory" and len(rules) > 1:
+                return self._memory_suspects(components, lo, hi, rules, exc)
+            raise self._over_budget(rules, exc) from exc
         except NickelFailure as exc:
             if names is None or len(names) > 1:
                 found: list[NickelFinding] = []
@@ -323,6 +321,28 @@ class NickelChecker:
             )
             for item in out
         ]
+
+    def _over_budget(self, rules: Sequence[str], exc: BudgetExceeded) -> PolicyFileError:
+        label = ", ".join(repr(r) for r in rules)
+        what = f"Nickel rule{'s' if len(rules) > 1 else ''} {label}"
+        return budget_error(self.policy.path, what, exc, self._run)
+
+    def _memory_suspects(
+        self, components: str, lo: int, hi: int, rules: Sequence[str], exc: BudgetExceeded
+    ) -> list[NickelFinding]:
+        """After a batch ran out of memory, each rule runs alone to find the one that needs it. The time
+        budget is shared by every run: when it ends during a rerun, that rule is not shown to be at
+        fault, so the error names the rules not yet cleared, with the memory failure."""
+        found: list[NickelFinding] = []
+        for i, name in enumerate(rules):
+            try:
+                found += self._batch(components, lo, hi, [name])
+            except PolicyFileError as err:
+                cause = err.__cause__
+                if isinstance(cause, BudgetExceeded) and cause.kind == "time":
+                    raise self._over_budget(rules[i:], exc) from exc
+                raise
+        return found
 
     def _isolate(
         self, components: str, lo: int, hi: int, name: str, exc: NickelFailure
