@@ -28,13 +28,12 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from sbom_scale import generate, log, nix_env  # the graph generator, shared
+from sbom_scale import generate, log, nix_env, work_dir  # the graph generator, shared
 
 TARGET = 1.10  # candidate CPU time / baseline CPU time at 20k (issue 11)
 BASELINE = "baseline"
@@ -175,18 +174,8 @@ def main(argv: list[str] | None = None) -> int:
         checkouts[label] = Path(path).resolve()
     checkouts[BASELINE] = Path(args.baseline).resolve()
     env = nix_env()
-    tmp = None
-    if args.keep:
-        work = Path(args.keep)
-        work.mkdir(parents=True, exist_ok=True)
-    else:
-        tmp = tempfile.TemporaryDirectory(prefix="sbom-compare-")
-        work = Path(tmp.name)
-    try:
+    with work_dir(args.keep, "sbom-compare-") as work:
         rows = [bench_size(s, work, checkouts, args.repeat, args.format, env) for s in sizes]
-    finally:
-        if tmp is not None:
-            tmp.cleanup()
     big = next((r for r in rows if r.size == 20_000), None)
     verdict = big.median_of_ratios(CANDIDATE, "cpu") <= TARGET if big else None
     if args.json:

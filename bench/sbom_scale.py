@@ -39,6 +39,7 @@ CycloneDX.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import json
 import math
@@ -51,6 +52,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -206,6 +208,18 @@ def generate(size: int) -> Graph:
 
 
 # --- measuring ----------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def work_dir(keep: str | None, prefix: str) -> Iterator[Path]:
+    """``keep`` (made if missing, left afterwards), else a temporary directory removed afterwards."""
+    if keep:
+        work = Path(keep)
+        work.mkdir(parents=True, exist_ok=True)
+        yield work
+    else:
+        with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+            yield Path(tmp)
 
 
 def nix_env() -> dict[str, str]:
@@ -560,14 +574,7 @@ def main(argv: list[str] | None = None) -> int:
     env = nix_env()
     nix_text, ver = nix_version()
     show = ["derivation", "show"] if ver >= (2, 15) else ["show-derivation"]
-    tmp = None
-    if args.keep:
-        work = Path(args.keep)
-        work.mkdir(parents=True, exist_ok=True)
-    else:
-        tmp = tempfile.TemporaryDirectory(prefix="sbom-scale-")
-        work = Path(tmp.name)
-    try:
+    with work_dir(args.keep, "sbom-scale-") as work:
         baseline = Path(args.baseline_src).resolve() if args.baseline_src else None
         if baseline is not None and not (baseline / "nix_attest" / "cli.py").is_file():
             raise SystemExit(f"--baseline-src {baseline}: no nix_attest package there")
@@ -575,9 +582,6 @@ def main(argv: list[str] | None = None) -> int:
             bench_size(s, work, show, args.repeat, env, spdx=not args.no_spdx, baseline_src=baseline)
             for s in sizes
         ]
-    finally:
-        if tmp is not None:
-            tmp.cleanup()
     checks = verdicts(results)
     if args.json:
         doc = {

@@ -94,14 +94,7 @@ def install(version: str, python: Path, base: Path, uv_cache: Path) -> Installed
     env = runner_env(python, tmp, uv_cache)
     cwd = hostile_checkout(tmp / "checkout")
     started = time.monotonic()
-    proc = subprocess.run(
-        ["bash", str(root / "actions" / "install.sh"), str(root)],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    proc = run_install(root, env, cwd)
     return Installed(python, root, env, cwd, proc, time.monotonic() - started)
 
 

@@ -121,6 +121,13 @@ def comment(policy: Path | None = None) -> int:
     return main(["comment", "--workflow-run", *(["--policy", str(policy)] if policy else [])])
 
 
+def refused(trusted: Path, github: Server, capsys: pytest.CaptureFixture[str], why: str) -> None:
+    """The trusted side refuses the run (exit 2) with a line saying ``why`` and writes nothing."""
+    assert comment(trusted) == EXIT_USAGE
+    assert why in capsys.readouterr().err
+    assert not github.state.writes()
+
+
 @pytest.mark.nix
 def test_the_comment_is_rendered_here_and_checked_with_the_base_policy(
     pr_run: PrRun, trusted: Path, github: Server, capsys: pytest.CaptureFixture[str]
@@ -159,9 +166,7 @@ def test_an_artifact_naming_a_pull_request_of_another_repository_is_refused(
     files = {**pr_run.files, "run.json": json.dumps(record).encode()}
     github.state.add_artifact("o/r", RUN_ID, pr_run.artifact, files)
     github.state.add_pull("o/r", 9, HEAD_SHA, "someone-else/r")
-    assert comment(trusted) == EXIT_USAGE
-    assert "its head is in someone-else/r" in capsys.readouterr().err
-    assert not github.state.writes()
+    refused(trusted, github, capsys, "its head is in someone-else/r")
 
 
 def test_same_repository_pull_requests_and_other_events_are_left_alone(
@@ -223,9 +228,7 @@ def test_a_pull_request_whose_head_repository_is_gone_is_refused(
 ) -> None:
     github.state.add_artifact("o/r", RUN_ID, "nix-attest-a", small_artifact())
     github.state.add_pull("o/r", 7, HEAD_SHA, None)  # the fork was deleted: GitHub says repo: null
-    assert comment(trusted) == EXIT_USAGE
-    assert "its head is in a deleted repository" in capsys.readouterr().err
-    assert not github.state.writes()
+    refused(trusted, github, capsys, "its head is in a deleted repository")
 
 
 def test_a_pull_request_number_that_does_not_exist_is_refused(
@@ -315,9 +318,7 @@ def test_an_archive_larger_than_listed_is_cut_off_at_the_bound(
     record = github.state.add_artifact("o/r", RUN_ID, "nix-attest-a", big)
     record["size_in_bytes"] = 10  # the listing understates it
     github.state.add_pull("o/r", 7, HEAD_SHA, "fork/r")
-    assert comment(trusted) == EXIT_USAGE
-    assert "larger than 1000 bytes" in capsys.readouterr().err
-    assert not github.state.writes()
+    refused(trusted, github, capsys, "larger than 1000 bytes")
 
 
 def test_without_a_claim_the_pull_request_is_found_by_the_run_s_head_branch(
